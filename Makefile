@@ -1,0 +1,80 @@
+# uringblk top-level Makefile.
+#
+#   make            build the module (running kernel's headers if present,
+#                   else every supported kernel) and the C++ userspace
+#   make kmod       build the module for KDIR (default: running kernel, else 6.1)
+#   make kmod-all   build the module for every supported kernel (6.1, 6.12)
+#   make userspace  build the C++ userspace with CMake into build/cmake
+#   make check      set-up + build + every test (unit and VM, both kernels)
+#   make demo       set-up + build + boot a VM, load the module, show it working
+#   make setup      install packages, kernels and initramfs (idempotent)
+#   make clean
+
+SHELL := /bin/bash
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(TOP)/build
+JOBS ?= $(shell nproc)
+KSRC := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/uringblk.h
+
+-include $(BUILD)/kernels.env
+
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+DEFAULT_KDIR := $(RUNNING_KDIR)
+else ifneq ($(KVER_6_1),)
+DEFAULT_KDIR := /usr/src/linux-headers-$(KVER_6_1)
+endif
+KDIR ?= $(DEFAULT_KDIR)
+
+.PHONY: all kmod kmod-all userspace check unit vm-test demo setup setup-host clean help
+
+all: $(if $(wildcard $(RUNNING_KDIR)/Makefile),kmod,kmod-all) userspace
+
+help:
+	@sed -n '3,13p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+
+setup:
+	$(TOP)/scripts/setup.sh
+
+# Build the module for one kernel tree in build/kmod/<kernelrelease>/ (a copy
+# of the sources, so that the builds for several kernels stay apart).
+# $(1) = kernel build dir
+define build_kmod
+	@kdir=$(1); \
+	if [ ! -f "$$kdir/Makefile" ]; then echo "no kernel headers at '$$kdir' (KDIR=, or make setup)" >&2; exit 1; fi; \
+	kver=$$(cat $$kdir/include/config/kernel.release); \
+	out=$(BUILD)/kmod/$$kver; mkdir -p $$out; \
+	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' --exclude='.*.cmd' \
+		$(TOP)/Kbuild $(TOP)/kmod $(TOP)/uapi $$out/src/ && \
+	rsync -a $$out/src/ $$out/ && \
+	$(MAKE) --no-print-directory -C $$kdir M=$$out modules >$$out/build.log 2>&1 || { cat $$out/build.log >&2; exit 1; }; \
+	echo "kmod: built $$out/uringblk_driver.ko"
+endef
+
+kmod:
+	$(call build_kmod,$(KDIR))
+
+kmod-all: $(BUILD)/kernels.env
+	$(call build_kmod,/usr/src/linux-headers-$(KVER_6_1))
+	$(call build_kmod,/usr/src/linux-headers-$(KVER_6_12))
+
+$(BUILD)/kernels.env:
+	$(TOP)/scripts/setup.sh --no-vm
+
+userspace:
+	cmake -S $(TOP) -B $(BUILD)/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD)/cmake -j $(JOBS)
+
+unit: userspace
+	cd $(BUILD)/cmake && ctest -L unit --output-on-failure
+
+check: setup
+	$(MAKE) --no-print-directory kmod-all userspace
+	cd $(BUILD)/cmake && ctest --output-on-failure -j 2 --timeout 1500
+
+demo: setup
+	$(MAKE) --no-print-directory kmod-all userspace
+	$(TOP)/tests/vm/run -- $(TOP)/scripts/demo-guest.sh
+
+clean:
+	rm -rf $(BUILD)/kmod $(BUILD)/cmake $(BUILD)/vm

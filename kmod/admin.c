@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uringblk admin plane.
+ *
+ * Admin commands (struct uringblk_cmd) arrive three ways, all with the same
+ * command numbers, the same validation and the same answers:
+ *   - IORING_OP_URING_CMD on the control node /dev/uringblk-ctl
+ *     (a ring set up with IORING_SETUP_SQE128; the block layer offers no
+ *     uring_cmd hook to drivers, hence the misc device);
+ *   - ioctl on the control node (tools without io_uring);
+ *   - ioctl on the block device /dev/uringblkN (forwarded by the core).
+ *
+ * The pure checks live in ucmd_check.h; this file adds the transport
+ * checks, the device lookup and the copy of the response to userspace.
+ * docs/admin-abi.md is the contract (order of the checks, errno table).
+ */
+#include "compat.h"
+
+#include <linux/build_bug.h>
+#include <linux/capability.h>
+#include <linux/compiler.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "admin.h"
+#include "ucmd_check.h"
+
+union ubk_admin_resp {
+	struct uringblk_identify id;
+	struct uringblk_limits lim;
+	__u64 features;
+	struct uringblk_geometry geo;
+	struct uringblk_stats st;
+};
+
+static_assert(sizeof(struct uringblk_cmd) == 48);
+static_assert(sizeof(union ubk_admin_resp) <= UBK_UCMD_MAX_RESP);
+
+/*
+ * Fill the response of a validated command for @dev and copy it to the
+ * user buffer. Drops the reference on @dev before touching user memory.
+ * Returns the response length or -EFAULT.
+ */
+static long ubk_admin_answer(struct uringblk_dev *dev,
+			     const struct uringblk_cmd *c)
+{
+	union ubk_admin_resp r;
+	u32 size = ubk_ucmd_resp_size(c->hdr.opcode);
+
+	memset(&r, 0, sizeof(r));
+	switch (c->hdr.opcode) {
+	case URINGBLK_UCMD_IDENTIFY:
+		ubk_dev_identify(dev, &r.id);
+		break;
+	case URINGBLK_UCMD_GET_LIMITS:
+		ubk_dev_limits(dev, &r.lim);
+		break;
+	case URINGBLK_UCMD_GET_FEATURES:
+		r.features = ubk_dev_features(dev);
+		break;
+	case URINGBLK_UCMD_GET_GEOMETRY:
+		ubk_dev_geometry(dev, &r.geo);
+		break;
+	case URINGBLK_UCMD_GET_STATS:
+		ubk_dev_stats(dev, &r.st);
+		break;
+	default:
+		/* Unreachable: ubk_ucmd_check_cmd() accepted the opcode. */
+		ubk_dev_put(dev);
+		return -EOPNOTSUPP;
+	}
+	ubk_dev_put(dev);
+
+	if (WARN_ON_ONCE(size == 0 || size > sizeof(r)))
+		return -EINVAL;
+	if (copy_to_user(u64_to_user_ptr(c->addr), &r, size))
+		return -EFAULT;
+	return size;
+}
+
+/* Steps 11-12 on the control node: dev_id selects the device. */
+static long ubk_admin_ctl_exec(const struct uringblk_cmd *c)
+{
+	struct uringblk_dev *dev;
+
+	dev = ubk_dev_get(c->dev_id);
+	if (!dev)
+		return -ENODEV;
+	return ubk_admin_answer(dev, c);
+}
+
+/* Steps 3-10 of the ioctl transports: permission, copy-in, checks. */
+static long ubk_admin_ioctl_prepare(struct uringblk_cmd *c, unsigned int cmd,
+				    unsigned long arg)
+{
+	long ret;
+
+	ret = ubk_ucmd_check_op(cmd, UBK_UCMD_IOCTL);
+	if (ret)
+		return ret;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(c, (const void __user *)arg, sizeof(*c)))
+		return -EFAULT;
+	return ubk_ucmd_check_cmd(c, cmd);
+}
+
+static long ubk_ctl_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct uringblk_cmd c;
+	long ret;
+
+	ret = ubk_admin_ioctl_prepare(&c, cmd, arg);
+	if (ret)
+		return ret;
+	return ubk_admin_ctl_exec(&c);
+}
+
+int ubk_admin_blk_ioctl(struct uringblk_dev *dev, unsigned int cmd,
+			unsigned long arg)
+{
+	struct uringblk_cmd c;
+	struct uringblk_dev *ref;
+	u32 own_id = ubk_dev_id(dev);
+	long ret;
+
+	ret = ubk_admin_ioctl_prepare(&c, cmd, arg);
+	if (ret)
+		return ret;
+	ret = ubk_ucmd_check_blk_dev_id(c.dev_id, own_id);
+	if (ret)
+		return ret;
+
+	/* Pin the device for the fill, exactly as the control node does. */
+	ref = ubk_dev_get(own_id);
+	if (!ref)
+		return -ENODEV;
+	if (ref != dev) {
+		/* The index now names another device: ours is going away. */
+		ubk_dev_put(ref);
+		return -ENODEV;
+	}
+	return ubk_admin_answer(ref, &c);
+}
+
+#ifdef UBK_HAVE_URING_CMD
+/*
+ * IORING_OP_URING_CMD on the control node.
+ *
+ * The result always goes through io_uring_cmd_done() followed by
+ * -EIOCBQUEUED: 6.1 treats any non-zero synchronous return (even a positive
+ * length) as a failure that breaks IOSQE_IO_LINK chains.
+ *
+ * The command area is copied once into @c before anything in it is looked
+ * at; on 6.4+ it may still live in the SQ ring shared with userspace.
+ *
+ * Commands that pass validation are punted to io-wq (-EAGAIN) when issued
+ * with IO_URING_F_NONBLOCK: the device lookup may sleep and copy_to_user()
+ * may fault (even block on userfaultfd), which must not stall the submitter
+ * while it holds the ring lock. io_uring then copies the SQE to private
+ * memory and issues the command again from a worker, where every check runs
+ * again on a fresh copy.
+ */
+static int ubk_ctl_uring_cmd(struct io_uring_cmd *ioucmd,
+			     unsigned int issue_flags)
+{
+	struct uringblk_cmd c;
+	u32 cmd_op = ioucmd->cmd_op;
+	long ret;
+
+	BUILD_BUG_ON(sizeof(c) > UBK_URING_CMD_AREA_SQE128);
+
+	ret = ubk_ucmd_check_op(cmd_op, UBK_UCMD_URING_CMD);
+	if (ret)
+		goto done;
+	/* A 64-byte SQE has only 16 bytes of command area. */
+	if (!(issue_flags & IO_URING_F_SQE128)) {
+		ret = -EPROTO;
+		goto done;
+	}
+	if (!capable(CAP_SYS_ADMIN)) {
+		ret = -EPERM;
+		goto done;
+	}
+	ubk_uring_cmd_copy(ioucmd, &c, sizeof(c));
+	ret = ubk_ucmd_check_cmd(&c, cmd_op);
+	if (ret)
+		goto done;
+	if (issue_flags & IO_URING_F_NONBLOCK)
+		return -EAGAIN;
+	ret = ubk_admin_ctl_exec(&c);
+done:
+	ubk_uring_cmd_done(ioucmd, ret, issue_flags);
+	return -EIOCBQUEUED;
+}
+#endif
+
+static const struct file_operations ubk_ctl_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nonseekable_open,
+	.llseek		= noop_llseek,
+	.unlocked_ioctl	= ubk_ctl_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+#ifdef UBK_HAVE_URING_CMD
+	.uring_cmd	= ubk_ctl_uring_cmd,
+	/* No .uring_cmd_iopoll: io_uring answers -EOPNOTSUPP on IOPOLL rings. */
+#endif
+};
+
+static struct miscdevice ubk_ctl_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= URINGBLK_CTL_NAME,
+	.fops	= &ubk_ctl_fops,
+	.mode	= 0600,
+};
+
+int ubk_admin_init(void)
+{
+	return misc_register(&ubk_ctl_misc);
+}
+
+void ubk_admin_exit(void)
+{
+	misc_deregister(&ubk_ctl_misc);
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Idempotent set-up for uringblk: Debian packages, the two supported kernels
+# (headers + matching images for the QEMU test bed), and per-kernel initramfs.
+#
+# Usage: scripts/setup.sh [--no-vm]
+# Writes build/kernels.env (KVER_6_1=..., KVER_6_12=..., URINGBLK_CACHE=...).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cache=${URINGBLK_CACHE:-/var/cache/uringblk}
+want_vm=1
+[ "${1:-}" = "--no-vm" ] && want_vm=0
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+export DEBIAN_FRONTEND=noninteractive
+apt_updated=0
+apt_update_once() {
+	if [ $apt_updated = 0 ]; then
+		log "apt-get update"
+		apt-get update -q >/dev/null
+		apt_updated=1
+	fi
+}
+
+have_pkgs() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || return 1
+	done
+}
+
+install_pkgs() {
+	if ! have_pkgs "$@"; then
+		apt_update_once
+		log "installing: $*"
+		apt-get install -y -q --no-install-recommends "$@" >/dev/null
+	fi
+}
+
+# Host tools and libraries.
+base_pkgs=(build-essential make cmake pkg-config git ca-certificates
+	linux-headers-amd64 kmod xz-utils cpio busybox-static
+	qemu-system-x86 liburing-dev nlohmann-json3-dev catch2 libcli11-dev
+	fio e2fsprogs util-linux fdisk bc rsync zstd)
+install_pkgs "${base_pkgs[@]}"
+
+# Resolve the two supported kernel series from the package lists: the newest
+# 6.1 ABI (what linux-headers-amd64 depends on) and the newest 6.12 from
+# bookworm-security. Nothing is hard-coded.
+resolve_61() {
+	dpkg-query -W -f='${Depends}\n' linux-headers-amd64 |
+		grep -o 'linux-headers-6\.1\.0-[0-9]*-amd64' | head -n1 |
+		sed 's/^linux-headers-//'
+}
+resolve_612() {
+	local v
+	v=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' 2>/dev/null |
+		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V | tail -n1)
+	if [ -z "$v" ]; then
+		apt_update_once
+		v=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
+			awk '{print $1}' | sed 's/^linux-headers-//' | sort -V | tail -n1)
+	fi
+	echo "$v"
+}
+
+kver61=$(resolve_61)
+kver612=$(resolve_612)
+[ -n "$kver61" ] || { log "cannot resolve the 6.1 kernel"; exit 1; }
+[ -n "$kver612" ] || { log "cannot resolve the 6.12 kernel (is bookworm-security in the apt sources?)"; exit 1; }
+install_pkgs "linux-headers-$kver61" "linux-headers-$kver612"
+
+mkdir -p "$here/build"
+cat >"$here/build/kernels.env" <<ENV
+KVER_6_1=$kver61
+KVER_6_12=$kver612
+URINGBLK_CACHE=$cache
+ENV
+log "kernels: 6.1 -> $kver61, 6.12 -> $kver612"
+
+[ $want_vm = 1 ] || exit 0
+
+# Kernel images and module trees for the guests, extracted into the cache.
+fetch_kernel() {
+	local ver=$1 dir="$cache/kernels/$1"
+	if [ -f "$dir/.ready" ]; then
+		return 0
+	fi
+	log "fetching linux-image-$ver-unsigned"
+	rm -rf "$dir" && mkdir -p "$dir/root"
+	local tmp
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -q "linux-image-$ver-unsigned" >/dev/null) || {
+		apt_update_once
+		(cd "$tmp" && apt-get download -q "linux-image-$ver-unsigned" >/dev/null)
+	}
+	dpkg -x "$tmp"/linux-image-*.deb "$dir/root"
+	rm -rf "$tmp"
+	cp "$dir/root/boot/vmlinuz-$ver" "$dir/vmlinuz"
+	depmod -b "$dir/root" "$ver"
+	touch "$dir/.ready"
+}
+
+fetch_kernel "$kver61"
+fetch_kernel "$kver612"
+
+for v in "$kver61" "$kver612"; do
+	"$here/tests/vm/mkinitramfs.sh" "$cache/kernels/$v" "$v"
+done
+log "ready"

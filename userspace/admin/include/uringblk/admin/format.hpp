@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// Output of uringblk-admin: human (nvme id-ctrl style) and JSON. No I/O here: every function
+// takes typed results and returns text or JSON.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <uringblk/result.hpp>
+#include <uringblk/sysfs.hpp>
+#include <uringblk/types.hpp>
+
+namespace uringblk::admin {
+
+/// Version of the JSON output schema (the top-level "version" key). Keys are never renamed or
+/// removed within a version; see docs/userspace.md.
+inline constexpr int kJsonVersion = 1;
+
+inline constexpr std::string_view kProgram = "uringblk-admin";
+
+enum class OutputFormat { normal, json };
+std::optional<OutputFormat> parse_output_format(std::string_view s) noexcept;
+
+using Json = nlohmann::ordered_json;
+
+/// One "key : value" line of human output.
+struct Field {
+  std::string key;
+  std::string value;
+};
+
+/// `title` (if not empty) on its own line, then one line per field with the colons aligned:
+/// "key<pad> : value".
+std::string render_fields(std::string_view title, std::span<const Field> fields);
+
+std::string hex(std::uint64_t v);        ///< "0x1f"
+std::string human_bytes(std::uint64_t v); ///< "1.00 GiB", "512 B"
+
+// Human output.
+std::string identify_text(const Identify &id, std::string_view device);
+std::string limits_text(const Limits &l, std::string_view device);
+std::string features_text(const Features &f, std::string_view device);
+std::string geometry_text(const Geometry &g, std::string_view device);
+std::string stats_text(const Stats &s, std::string_view device);
+std::string list_text(std::span<const DeviceInfo> devices);
+std::string reset_stats_text(std::string_view device);
+
+// JSON output (schema version kJsonVersion).
+Json identify_json(const Identify &id, std::string_view device);
+Json limits_json(const Limits &l, std::string_view device);
+Json features_json(const Features &f, std::string_view device);
+Json geometry_json(const Geometry &g, std::string_view device);
+Json stats_json(const Stats &s, std::string_view device);
+Json list_json(std::span<const DeviceInfo> devices);
+Json reset_stats_json(std::string_view device);
+Json error_json(std::string_view subcommand, std::string_view device, const Error &e);
+
+/// JSON as printed: 2-space indent and a final newline.
+std::string render_json(const Json &j);
+
+/// "uringblk-admin: identify /dev/uringblk0: Operation not permitted (EPERM)\n"
+std::string format_error(std::string_view subcommand, std::string_view device, const Error &e);
+
+} // namespace uringblk::admin

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// Encoding of admin commands and the one place that fills an IORING_OP_URING_CMD SQE.
+#pragma once
+
+#include <liburing.h>
+#include <linux/uringblk.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include <uringblk/result.hpp>
+
+namespace uringblk {
+
+/// Bytes of command data in an SQE128 (sqe->cmd); struct uringblk_cmd takes the first 48.
+inline constexpr std::size_t kSqe128CmdBytes = 80;
+/// Size of one SQE on an IORING_SETUP_SQE128 ring.
+inline constexpr std::size_t kSqe128Bytes = 128;
+
+/// URINGBLK_IOC_* (cmd_op and ioctl number) for a URINGBLK_UCMD_* opcode; 0 if unknown.
+std::uint32_t cmd_op_for(std::uint16_t opcode) noexcept;
+
+/// "IDENTIFY", "GET_LIMITS", "GET_FEATURES", "GET_GEOMETRY", "GET_STATS"; "UNKNOWN" otherwise.
+std::string_view opcode_name(std::uint16_t opcode) noexcept;
+
+/// A command with header {ABI 1.0, opcode, flags 0, payload_len 0}, dev_id, and the response
+/// buffer in addr/len. Reserved fields are zero.
+uringblk_cmd make_cmd(std::uint16_t opcode, std::uint32_t dev_id,
+                      std::span<std::byte> response) noexcept;
+
+/// Fill an SQE for IORING_OP_URING_CMD: all 128 bytes zeroed, then opcode, fd, cmd_op and the
+/// 48-byte command copied to the start of sqe->cmd. user_data is left 0.
+/// Precondition: sqe comes from a ring created with IORING_SETUP_SQE128 (128-byte slots).
+void prep_uring_cmd(io_uring_sqe *sqe, int fd, std::uint32_t cmd_op,
+                    const uringblk_cmd &cmd) noexcept;
+
+/// A small IORING_SETUP_SQE128 ring that runs one URING_CMD at a time, synchronously.
+class UringCmdRing {
+public:
+  /// Creates the ring (SQE128, no IOPOLL). The Error carries the -errno of io_uring_queue_init.
+  static Result<UringCmdRing> create(unsigned entries = 4);
+
+  UringCmdRing(UringCmdRing &&) noexcept;
+  UringCmdRing &operator=(UringCmdRing &&) noexcept;
+  ~UringCmdRing();
+
+  /// Submit one command on fd and wait for its completion. Returns cqe->res (the response
+  /// length, or -errno from the driver), or -errno if submission/waiting failed.
+  int execute(int fd, std::uint32_t cmd_op, const uringblk_cmd &cmd) noexcept;
+
+  io_uring *native() noexcept;
+
+private:
+  struct Ring;
+  explicit UringCmdRing(std::unique_ptr<Ring> ring) noexcept;
+  std::unique_ptr<Ring> ring_;
+};
+
+} // namespace uringblk

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+#include <uringblk/uring_cmd.hpp>
+
+#include <cerrno>
+#include <cstring>
+
+namespace uringblk {
+
+static_assert(sizeof(uringblk_cmd) <= kSqe128CmdBytes, "uringblk_cmd must fit in an SQE128");
+static_assert(sizeof(io_uring_sqe) == 64, "io_uring_sqe is the 64-byte base SQE");
+static_assert(offsetof(io_uring_sqe, cmd) + kSqe128CmdBytes == kSqe128Bytes);
+
+std::uint32_t cmd_op_for(std::uint16_t opcode) noexcept {
+  switch (opcode) {
+  case URINGBLK_UCMD_IDENTIFY:
+    return URINGBLK_IOC_IDENTIFY;
+  case URINGBLK_UCMD_GET_LIMITS:
+    return URINGBLK_IOC_GET_LIMITS;
+  case URINGBLK_UCMD_GET_FEATURES:
+    return URINGBLK_IOC_GET_FEATURES;
+  case URINGBLK_UCMD_GET_GEOMETRY:
+    return URINGBLK_IOC_GET_GEOMETRY;
+  case URINGBLK_UCMD_GET_STATS:
+    return URINGBLK_IOC_GET_STATS;
+  default:
+    return 0;
+  }
+}
+
+std::string_view opcode_name(std::uint16_t opcode) noexcept {
+  switch (opcode) {
+  case URINGBLK_UCMD_IDENTIFY:
+    return "IDENTIFY";
+  case URINGBLK_UCMD_GET_LIMITS:
+    return "GET_LIMITS";
+  case URINGBLK_UCMD_GET_FEATURES:
+    return "GET_FEATURES";
+  case URINGBLK_UCMD_GET_GEOMETRY:
+    return "GET_GEOMETRY";
+  case URINGBLK_UCMD_GET_STATS:
+    return "GET_STATS";
+  default:
+    return "UNKNOWN";
+  }
+}
+
+uringblk_cmd make_cmd(std::uint16_t opcode, std::uint32_t dev_id,
+                      std::span<std::byte> response) noexcept {
+  uringblk_cmd cmd;
+  std::memset(&cmd, 0, sizeof(cmd));
+  cmd.hdr.abi_major = URINGBLK_ABI_MAJOR;
+  cmd.hdr.abi_minor = URINGBLK_ABI_MINOR;
+  cmd.hdr.opcode = opcode;
+  cmd.hdr.flags = 0;
+  cmd.hdr.payload_len = 0;
+  cmd.dev_id = dev_id;
+  cmd.addr = reinterpret_cast<std::uintptr_t>(response.data());
+  cmd.len = static_cast<std::uint32_t>(response.size());
+  return cmd;
+}
+
+// The one place that fills a URING_CMD SQE (liburing 2.3 has no prep helper).
+void prep_uring_cmd(io_uring_sqe *sqe, int fd, std::uint32_t cmd_op,
+                    const uringblk_cmd &cmd) noexcept {
+  auto *bytes = reinterpret_cast<unsigned char *>(sqe);
+  std::memset(bytes, 0, kSqe128Bytes);
+  sqe->opcode = IORING_OP_URING_CMD;
+  sqe->fd = fd;
+  sqe->cmd_op = cmd_op; // __pad1, uring_cmd_flags, buf_index, personality stay 0
+  // sqe->cmd is a zero-length array overlaying addr3: the 80-byte area of an SQE128.
+  std::memcpy(bytes + offsetof(io_uring_sqe, cmd), &cmd, sizeof(cmd));
+}
+
+struct UringCmdRing::Ring {
+  io_uring ring{};
+  ~Ring() { io_uring_queue_exit(&ring); }
+};
+
+UringCmdRing::UringCmdRing(std::unique_ptr<Ring> ring) noexcept : ring_(std::move(ring)) {}
+UringCmdRing::UringCmdRing(UringCmdRing &&) noexcept = default;
+UringCmdRing &UringCmdRing::operator=(UringCmdRing &&) noexcept = default;
+UringCmdRing::~UringCmdRing() = default;
+
+Result<UringCmdRing> UringCmdRing::create(unsigned entries) {
+  // Construct without running the destructor on failure: only a successfully initialised
+  // ring is handed to a Ring object.
+  io_uring tmp;
+  std::memset(&tmp, 0, sizeof(tmp));
+  const int ret = io_uring_queue_init(entries, &tmp, IORING_SETUP_SQE128);
+  if (ret < 0)
+    return Error::from_errno(-ret, "io_uring_queue_init", "io_uring_queue_init(SQE128)");
+  auto ring = std::make_unique<Ring>();
+  ring->ring = tmp; // plain data: the SQ/CQ pointers point into the mmaps, not into the struct
+  return UringCmdRing(std::move(ring));
+}
+
+io_uring *UringCmdRing::native() noexcept { return &ring_->ring; }
+
+int UringCmdRing::execute(int fd, std::uint32_t cmd_op, const uringblk_cmd &cmd) noexcept {
+  io_uring *ring = &ring_->ring;
+  io_uring_sqe *sqe = io_uring_get_sqe(ring);
+  if (!sqe)
+    return -EBUSY;
+  prep_uring_cmd(sqe, fd, cmd_op, cmd);
+  static constexpr std::uint64_t kTag = 0x75626c6b; // "ublk"
+  io_uring_sqe_set_data64(sqe, kTag);
+
+  int ret;
+  do
+    ret = io_uring_submit(ring);
+  while (ret == -EINTR);
+  if (ret < 0)
+    return ret;
+  if (ret != 1)
+    return -EIO;
+
+  for (;;) {
+    io_uring_cqe *cqe = nullptr;
+    ret = io_uring_wait_cqe(ring, &cqe);
+    if (ret == -EINTR)
+      continue;
+    if (ret < 0)
+      return ret;
+    const std::uint64_t tag = io_uring_cqe_get_data64(cqe);
+    const int res = cqe->res;
+    io_uring_cqe_seen(ring, cqe);
+    if (tag == kTag)
+      return res;
+  }
+}
+
+} // namespace uringblk

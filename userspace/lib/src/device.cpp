@@ -54,9 +54,10 @@ struct Device::Impl {
     if (auto ok = sysfs_ok(); !ok)
       return Error{ok.error().code, command, ok.error().context};
     auto admin_node = read_attr(name, "admin_node");
-    ctl_path = "/dev/" + (admin_node && !admin_node->empty() && admin_node->find('/') == std::string::npos
-                              ? *admin_node
-                              : std::string(URINGBLK_CTL_NAME));
+    ctl_path =
+        "/dev/" + (admin_node && !admin_node->empty() && admin_node->find('/') == std::string::npos
+                       ? *admin_node
+                       : std::string(URINGBLK_CTL_NAME));
     if (auto id = read_attr_u64(name, "dev_id"); id && *id <= UINT32_MAX)
       dev_id = static_cast<std::uint32_t>(*id);
     else if (auto n = parse_device_name(name))
@@ -76,10 +77,14 @@ struct Device::Impl {
     return {};
   }
 
-  // The device must be a uringblk disk for the control node to know it.
-  Result<void> sysfs_ok() const {
+  // The device must be a uringblk disk (have <sysfs>/block/<name>/uringblk). With
+  // require_sysfs false, a missing <sysfs>/block/<name> (no sysfs mounted) is accepted.
+  Result<void> sysfs_ok(bool require_sysfs = true) const {
     std::error_code ec;
-    const auto dir = sysfs_root() / "block" / name / "uringblk";
+    const auto disk = sysfs_root() / "block" / name;
+    if (!require_sysfs && !std::filesystem::exists(disk, ec))
+      return {};
+    const auto dir = disk / "uringblk";
     if (!std::filesystem::is_directory(dir, ec))
       return Error::from_errno(ENODEV, "open", "not a uringblk device: no " + dir.string());
     return {};
@@ -115,6 +120,8 @@ Result<Device> Device::open(std::string_view path, Transport transport) {
   impl->path = std::string(path);
   impl->name = *name;
   impl->requested = transport;
+  if (auto ok = impl->sysfs_ok(transport == Transport::uring_cmd); !ok)
+    return ok.error();
 
   switch (transport) {
   case Transport::uring_cmd:

@@ -31,6 +31,8 @@ std::string Error::detail() const {
   return s;
 }
 
-std::string Error::message() const { return command.empty() ? detail() : command + ": " + detail(); }
+std::string Error::message() const {
+  return command.empty() ? detail() : command + ": " + detail();
+}
 
 } // namespace uringblk

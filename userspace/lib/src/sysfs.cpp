@@ -139,8 +139,9 @@ Result<std::string> device_name_from_path(std::string_view path, const fs::path 
     return Error::from_errno(errno, "open");
   if (!S_ISBLK(st.st_mode))
     return Error::from_errno(ENOTBLK, "open");
-  const fs::path link = root / "dev" / "block" /
-                        (std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev)));
+  const fs::path link =
+      root / "dev" / "block" /
+      (std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev)));
   std::error_code ec;
   const fs::path target = fs::read_symlink(link, ec);
   if (!ec && !target.filename().empty())

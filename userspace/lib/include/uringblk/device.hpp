@@ -31,16 +31,15 @@ public:
   /// Open by block device path ("/dev/uringblk0" or a symlink to it).
   static Result<Device> open(std::string_view path, Transport transport = Transport::uring_cmd);
   /// Open /dev/uringblk<index>.
-  static Result<Device> open_index(std::uint32_t index,
-                                   Transport transport = Transport::uring_cmd);
+  static Result<Device> open_index(std::uint32_t index, Transport transport = Transport::uring_cmd);
 
   Device(Device &&) noexcept;
   Device &operator=(Device &&) noexcept;
   ~Device();
 
   const std::string &path() const noexcept;
-  const std::string &name() const noexcept;  ///< "uringblk0"
-  std::uint32_t dev_id() const noexcept;      ///< N of /dev/uringblkN
+  const std::string &name() const noexcept;     ///< "uringblk0"
+  std::uint32_t dev_id() const noexcept;        ///< N of /dev/uringblkN
   const std::string &ctl_path() const noexcept; ///< "/dev/uringblk-ctl" (empty for ioctl)
   /// The transport in use: uring_cmd or ioctl (automatic resolves to one of them).
   Transport transport() const noexcept;

@@ -39,7 +39,7 @@ struct Field {
 /// "key<pad> : value".
 std::string render_fields(std::string_view title, std::span<const Field> fields);
 
-std::string hex(std::uint64_t v);        ///< "0x1f"
+std::string hex(std::uint64_t v);         ///< "0x1f"
 std::string human_bytes(std::uint64_t v); ///< "1.00 GiB", "512 B"
 
 // Human output.

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The uapi header compiles as C11 and pins the layout of spec section 6 (the same checks as
+ * test_uapi.cpp does in C++). The functions let the C++ tests compare both compilers' view.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/uringblk.h>
+
+#define SIZE_IS(type, n) _Static_assert(sizeof(type) == (n), "sizeof(" #type ") != " #n)
+#define OFF_IS(type, field, n)                                                                     \
+  _Static_assert(offsetof(type, field) == (n), "offsetof(" #type ", " #field ") != " #n)
+#define FSIZE_IS(type, field, n)                                                                   \
+  _Static_assert(sizeof(((type *)0)->field) == (n), "sizeof(" #type "." #field ") != " #n)
+
+/* 6.1.1 command header */
+SIZE_IS(struct uringblk_ucmd_hdr, 12);
+OFF_IS(struct uringblk_ucmd_hdr, abi_major, 0);
+OFF_IS(struct uringblk_ucmd_hdr, abi_minor, 2);
+OFF_IS(struct uringblk_ucmd_hdr, opcode, 4);
+OFF_IS(struct uringblk_ucmd_hdr, flags, 6);
+OFF_IS(struct uringblk_ucmd_hdr, payload_len, 8);
+
+/* the 48-byte command area (SQE128 cmd[0..47], ioctl argument) */
+SIZE_IS(struct uringblk_cmd, 48);
+OFF_IS(struct uringblk_cmd, hdr, 0);
+OFF_IS(struct uringblk_cmd, dev_id, 12);
+OFF_IS(struct uringblk_cmd, addr, 16);
+OFF_IS(struct uringblk_cmd, len, 24);
+OFF_IS(struct uringblk_cmd, reserved0, 28);
+OFF_IS(struct uringblk_cmd, reserved, 32);
+FSIZE_IS(struct uringblk_cmd, reserved, 16);
+
+/* 6.2.1 IDENTIFY: 40 + 16 + 4 + 4 + 8 + 8 + 8 * 4 + 8 = 120 */
+SIZE_IS(struct uringblk_identify, 120);
+OFF_IS(struct uringblk_identify, model, 0);
+FSIZE_IS(struct uringblk_identify, model, 40);
+OFF_IS(struct uringblk_identify, firmware, 40);
+FSIZE_IS(struct uringblk_identify, firmware, 16);
+OFF_IS(struct uringblk_identify, logical_block_size, 56);
+OFF_IS(struct uringblk_identify, physical_block_size, 60);
+OFF_IS(struct uringblk_identify, capacity_sectors, 64);
+OFF_IS(struct uringblk_identify, features_bitmap, 72);
+OFF_IS(struct uringblk_identify, queue_count, 80);
+OFF_IS(struct uringblk_identify, queue_depth, 84);
+OFF_IS(struct uringblk_identify, max_segments, 88);
+OFF_IS(struct uringblk_identify, max_segment_size, 92);
+OFF_IS(struct uringblk_identify, dma_alignment, 96);
+OFF_IS(struct uringblk_identify, io_min, 100);
+OFF_IS(struct uringblk_identify, io_opt, 104);
+OFF_IS(struct uringblk_identify, discard_granularity, 108);
+OFF_IS(struct uringblk_identify, discard_max_bytes, 112);
+
+/* 6.2.2 GET_LIMITS: 10 * 4 + 8 = 48 */
+SIZE_IS(struct uringblk_limits, 48);
+OFF_IS(struct uringblk_limits, max_hw_sectors_kb, 0);
+OFF_IS(struct uringblk_limits, max_sectors_kb, 4);
+OFF_IS(struct uringblk_limits, nr_hw_queues, 8);
+OFF_IS(struct uringblk_limits, queue_depth, 12);
+OFF_IS(struct uringblk_limits, max_segments, 16);
+OFF_IS(struct uringblk_limits, max_segment_size, 20);
+OFF_IS(struct uringblk_limits, dma_alignment, 24);
+OFF_IS(struct uringblk_limits, io_min, 28);
+OFF_IS(struct uringblk_limits, io_opt, 32);
+OFF_IS(struct uringblk_limits, discard_granularity, 36);
+OFF_IS(struct uringblk_limits, discard_max_bytes, 40);
+
+/* 6.2.4 GET_GEOMETRY: 8 + 4 + 4 + 2 + 1 + 1 = 20 */
+SIZE_IS(struct uringblk_geometry, 20);
+OFF_IS(struct uringblk_geometry, capacity_sectors, 0);
+OFF_IS(struct uringblk_geometry, logical_block_size, 8);
+OFF_IS(struct uringblk_geometry, physical_block_size, 12);
+OFF_IS(struct uringblk_geometry, cylinders, 16);
+OFF_IS(struct uringblk_geometry, heads, 18);
+OFF_IS(struct uringblk_geometry, sectors_per_track, 19);
+
+/* 6.2.5 GET_STATS: 11 * 8 + 4 * 4 = 104 */
+SIZE_IS(struct uringblk_stats, 104);
+OFF_IS(struct uringblk_stats, read_ops, 0);
+OFF_IS(struct uringblk_stats, write_ops, 8);
+OFF_IS(struct uringblk_stats, flush_ops, 16);
+OFF_IS(struct uringblk_stats, discard_ops, 24);
+OFF_IS(struct uringblk_stats, read_sectors, 32);
+OFF_IS(struct uringblk_stats, write_sectors, 40);
+OFF_IS(struct uringblk_stats, read_bytes, 48);
+OFF_IS(struct uringblk_stats, write_bytes, 56);
+OFF_IS(struct uringblk_stats, queue_full_events, 64);
+OFF_IS(struct uringblk_stats, media_errors, 72);
+OFF_IS(struct uringblk_stats, retries, 80);
+OFF_IS(struct uringblk_stats, p50_read_latency_us, 88);
+OFF_IS(struct uringblk_stats, p99_read_latency_us, 92);
+OFF_IS(struct uringblk_stats, p50_write_latency_us, 96);
+OFF_IS(struct uringblk_stats, p99_write_latency_us, 100);
+
+/* cmd_op / ioctl numbers: _IOWR(0xB5, nr, 48 bytes) = 0xC030B5nn */
+_Static_assert(URINGBLK_IOC_IDENTIFY == 0xC030B501u, "IDENTIFY cmd_op");
+_Static_assert(URINGBLK_IOC_GET_LIMITS == 0xC030B502u, "GET_LIMITS cmd_op");
+_Static_assert(URINGBLK_IOC_GET_FEATURES == 0xC030B503u, "GET_FEATURES cmd_op");
+_Static_assert(URINGBLK_IOC_GET_GEOMETRY == 0xC030B505u, "GET_GEOMETRY cmd_op");
+_Static_assert(URINGBLK_IOC_GET_STATS == 0xC030B506u, "GET_STATS cmd_op");
+_Static_assert(URINGBLK_DEV_ID_SELF == 0xffffffffu, "DEV_ID_SELF");
+_Static_assert(URINGBLK_ABI_MAJOR == 1 && URINGBLK_ABI_MINOR == 0, "ABI 1.0");
+
+/* Sizes as seen by the C compiler, for the C++ test to compare. */
+size_t uringblk_uapi_c_sizeof(int which);
+unsigned long uringblk_uapi_c_cmd_op(int opcode);
+
+size_t uringblk_uapi_c_sizeof(int which) {
+  switch (which) {
+  case 0:
+    return sizeof(struct uringblk_ucmd_hdr);
+  case 1:
+    return sizeof(struct uringblk_cmd);
+  case 2:
+    return sizeof(struct uringblk_identify);
+  case 3:
+    return sizeof(struct uringblk_limits);
+  case 4:
+    return sizeof(struct uringblk_geometry);
+  case 5:
+    return sizeof(struct uringblk_stats);
+  default:
+    return 0;
+  }
+}
+
+unsigned long uringblk_uapi_c_cmd_op(int opcode) {
+  switch (opcode) {
+  case URINGBLK_UCMD_IDENTIFY:
+    return URINGBLK_IOC_IDENTIFY;
+  case URINGBLK_UCMD_GET_LIMITS:
+    return URINGBLK_IOC_GET_LIMITS;
+  case URINGBLK_UCMD_GET_FEATURES:
+    return URINGBLK_IOC_GET_FEATURES;
+  case URINGBLK_UCMD_GET_GEOMETRY:
+    return URINGBLK_IOC_GET_GEOMETRY;
+  case URINGBLK_UCMD_GET_STATS:
+    return URINGBLK_IOC_GET_STATS;
+  default:
+    return 0;
+  }
+}

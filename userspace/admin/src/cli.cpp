@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+#include <uringblk/admin/cli.hpp>
+
+#include <algorithm>
+#include <array>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#include <uringblk/admin/format.hpp>
+#include <uringblk/device.hpp>
+#include <uringblk/sysfs.hpp>
+
+#ifndef URINGBLK_VERSION
+#define URINGBLK_VERSION "unknown"
+#endif
+
+namespace uringblk::admin {
+
+std::string device_path_from_arg(std::string_view arg) {
+  if (!arg.empty() &&
+      std::all_of(arg.begin(), arg.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return "/dev/uringblk" + std::string(arg);
+  if (arg.find('/') == std::string_view::npos && !arg.empty())
+    return "/dev/" + std::string(arg);
+  return std::string(arg);
+}
+
+namespace {
+
+struct Context {
+  std::string_view subcommand;
+  OutputFormat format = OutputFormat::normal;
+  Transport transport = Transport::uring_cmd;
+  std::string device; // as a path
+  std::ostream &out;
+  std::ostream &err;
+
+  int fail(const Error &e) const {
+    err << format_error(subcommand, device, e);
+    if (format == OutputFormat::json)
+      out << render_json(error_json(subcommand, device, e));
+    return kExitFailed;
+  }
+};
+
+// Open the device, run one command, print its result.
+template <class Fetch, class Text, class ToJson>
+int device_command(const Context &ctx, Fetch fetch, Text text, ToJson to_json) {
+  auto dev = Device::open(ctx.device, ctx.transport);
+  if (!dev)
+    return ctx.fail(dev.error());
+  auto r = fetch(*dev);
+  if (!r)
+    return ctx.fail(r.error());
+  if (ctx.format == OutputFormat::json)
+    ctx.out << render_json(to_json(*r, ctx.device));
+  else
+    ctx.out << text(*r, ctx.device);
+  return kExitOk;
+}
+
+int cmd_list(const Context &ctx) {
+  auto devs = list_devices();
+  if (!devs)
+    return ctx.fail(devs.error());
+  if (ctx.format == OutputFormat::json)
+    ctx.out << render_json(list_json(*devs));
+  else
+    ctx.out << list_text(*devs);
+  return kExitOk;
+}
+
+int cmd_identify(const Context &ctx) {
+  return device_command(
+      ctx, [](Device &d) { return d.identify(); }, identify_text, identify_json);
+}
+int cmd_limits(const Context &ctx) {
+  return device_command(
+      ctx, [](Device &d) { return d.limits(); }, limits_text, limits_json);
+}
+int cmd_features(const Context &ctx) {
+  return device_command(
+      ctx, [](Device &d) { return d.features(); }, features_text, features_json);
+}
+int cmd_geometry(const Context &ctx) {
+  return device_command(
+      ctx, [](Device &d) { return d.geometry(); }, geometry_text, geometry_json);
+}
+int cmd_stats(const Context &ctx) {
+  return device_command(
+      ctx, [](Device &d) { return d.stats(); }, stats_text, stats_json);
+}
+
+// sysfs only: needs no admin transport.
+int cmd_reset_stats(const Context &ctx) {
+  auto name = device_name_from_path(ctx.device);
+  if (!name)
+    return ctx.fail(name.error());
+  if (auto r = reset_stats(*name); !r)
+    return ctx.fail(r.error());
+  if (ctx.format == OutputFormat::json)
+    ctx.out << render_json(reset_stats_json(ctx.device));
+  else
+    ctx.out << reset_stats_text(ctx.device);
+  return kExitOk;
+}
+
+struct Command {
+  std::string_view name;
+  std::string_view help;
+  bool takes_device;
+  int (*run)(const Context &);
+};
+
+constexpr std::array<Command, 7> kCommands{{
+    {"list", "List uringblk devices (from sysfs)", false, cmd_list},
+    {"identify", "Send IDENTIFY: model, firmware, capacity, features, queues", true, cmd_identify},
+    {"limits", "Send GET_LIMITS: queue and I/O limits", true, cmd_limits},
+    {"features", "Send GET_FEATURES: feature bitmap, decoded", true, cmd_features},
+    {"geometry", "Send GET_GEOMETRY: capacity and emulated CHS geometry", true, cmd_geometry},
+    {"stats", "Send GET_STATS: I/O counters and p50/p99 latencies", true, cmd_stats},
+    {"reset-stats", "Reset the statistics (writes 1 to sysfs stats_reset)", true, cmd_reset_stats},
+}};
+
+std::string failure_message(const CLI::App *, const CLI::Error &e) {
+  return std::string(kProgram) + ": " + e.what() + "\nRun with --help for more information.\n";
+}
+
+} // namespace
+
+int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err) {
+  CLI::App app{"Administer uringblk block devices (admin commands over io_uring URING_CMD).",
+               std::string(kProgram)};
+  app.require_subcommand(1);
+  app.failure_message(failure_message);
+  app.set_version_flag("--version", std::string(kProgram) + " " + URINGBLK_VERSION);
+  app.footer("Exit status: 0 success, 1 the command failed, 2 usage error.");
+
+  std::string format = "normal";
+  std::string transport = "uring";
+  std::string device;
+
+  auto add_common = [&](CLI::App *a) {
+    a->add_option("-o,--output-format", format, "Output format: normal|json")
+        ->check(CLI::IsMember({"normal", "json"}))
+        ->default_str("normal");
+    a->add_option("--transport", transport,
+                  "Admin transport: uring (URING_CMD on the control node), ioctl (on the block "
+                  "device), auto (uring, falling back to ioctl)")
+        ->check(CLI::IsMember({"uring", "ioctl", "auto"}))
+        ->default_str("uring");
+  };
+  add_common(&app);
+
+  std::vector<std::pair<CLI::App *, const Command *>> subs;
+  for (const auto &c : kCommands) {
+    CLI::App *sub = app.add_subcommand(std::string(c.name), std::string(c.help));
+    add_common(sub);
+    if (c.takes_device)
+      sub->add_option("device", device, "Block device: /dev/uringblkN, uringblkN or N")->required();
+    subs.emplace_back(sub, &c);
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RequiredError &e) {
+    // "uringblk-admin foo": CLI11 reports a missing subcommand; name the unknown word instead.
+    if (!app.get_subcommands().empty() || app.remaining().empty())
+      return app.exit(e, out, err) == 0 ? kExitOk : kExitUsage;
+    err << kProgram << ": unknown subcommand: " << app.remaining().front()
+        << "\nRun with --help for more information.\n";
+    return kExitUsage;
+  } catch (const CLI::ParseError &e) {
+    const int code = app.exit(e, out, err);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  for (const auto &[sub, cmd] : subs) {
+    if (!sub->parsed())
+      continue;
+    Context ctx{cmd->name,
+                parse_output_format(format).value_or(OutputFormat::normal),
+                parse_transport(transport).value_or(Transport::uring_cmd),
+                cmd->takes_device ? device_path_from_arg(device) : std::string(),
+                out,
+                err};
+    return cmd->run(ctx);
+  }
+  return kExitUsage; // unreachable: require_subcommand(1)
+}
+
+} // namespace uringblk::admin

@@ -42,7 +42,7 @@ setup:
 define build_kmod
 	@kdir=$(1); \
 	if [ ! -f "$$kdir/Makefile" ]; then echo "no kernel headers at '$$kdir' (KDIR=, or make setup)" >&2; exit 1; fi; \
-	kver=$$(cat $$kdir/include/config/kernel.release); \
+	kver=$$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $$kdir/include/generated/utsrelease.h); \
 	out=$(BUILD)/kmod/$$kver; mkdir -p $$out; \
 	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' --exclude='.*.cmd' \
 		$(TOP)/Kbuild $(TOP)/kmod $(TOP)/uapi $$out/src/ && \

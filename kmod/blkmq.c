@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uringblk: blk-mq data path.
+ *
+ * One dispatcher (ubk_execute()) serves ->queue_rq() and ->queue_rqs() and
+ * every hardware queue type, so every operation (FLUSH included) behaves
+ * the same on default and poll queues. The data is copied at dispatch;
+ * only the completion differs:
+ *   - default queues complete inline with blk_mq_end_request() (no softirq,
+ *     no IPI: the cheapest completion for a memcpy device);
+ *   - REQ_POLLED requests on a poll queue are put on the queue's lockless
+ *     llist and completed by ->poll() through the io_comp_batch.
+ * Requests without REQ_POLLED that land on a poll queue (the flush machinery
+ * copies the hctx of the first waiting request into its flush request)
+ * complete inline: nobody is guaranteed to poll for them.
+ */
+#include "compat.h"
+
+#include <linux/blk-mq.h>
+#include <linux/ktime.h>
+#include <linux/llist.h>
+
+#include "uringblk.h"
+
+/*
+ * A write that cannot get a page (GFP_NOWAIT failed) is requeued with
+ * BLK_STS_RESOURCE; blk-mq runs the queue again after a short delay. After
+ * this many requeues of the same request it fails with BLK_STS_NOSPC.
+ */
+#define UBK_MAX_ALLOC_RETRIES	32
+
+static blk_status_t ubk_do_rw(struct uringblk_dev *dev, struct request *rq,
+			      bool write)
+{
+	u64 pos = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
+	struct req_iterator iter;
+	struct bio_vec bv;
+	blk_status_t st;
+
+	rq_for_each_segment(bv, rq, iter) {
+		if (write)
+			st = ubk_store_write(&dev->store, pos, bv.bv_page,
+					     bv.bv_offset, bv.bv_len);
+		else
+			st = ubk_store_read(&dev->store, pos, bv.bv_page,
+					    bv.bv_offset, bv.bv_len);
+		if (unlikely(st))
+			return st;
+		pos += bv.bv_len;
+	}
+	return BLK_STS_OK;
+}
+
+/* Execute @rq against the store. Never sleeps. */
+static blk_status_t ubk_execute(struct uringblk_dev *dev, struct request *rq)
+{
+	u64 pos = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
+
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+		return ubk_do_rw(dev, rq, false);
+	case REQ_OP_WRITE:
+		return ubk_do_rw(dev, rq, true);
+	case REQ_OP_FLUSH:
+		/* Everything completed so far is now durable. */
+		atomic64_inc(&dev->flush_epoch);
+		return BLK_STS_OK;
+	case REQ_OP_DISCARD:
+		if (!dev->discard)
+			return BLK_STS_NOTSUPP;
+		return ubk_store_zero(&dev->store, pos, blk_rq_bytes(rq), true);
+	case REQ_OP_WRITE_ZEROES:
+		if (!dev->write_zeroes)
+			return BLK_STS_NOTSUPP;
+		return ubk_store_zero(&dev->store, pos, blk_rq_bytes(rq),
+				      !(rq->cmd_flags & REQ_NOUNMAP));
+	default:
+		return BLK_STS_NOTSUPP;
+	}
+}
+
+/* Statistics of a finished request; runs on every completion path. */
+static void ubk_account(struct uringblk_dev *dev, struct request *rq,
+			blk_status_t st)
+{
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct ubk_stats *s = &dev->stats;
+
+	cmd->retries = 0;
+	if (unlikely(st != BLK_STS_OK))
+		return;
+
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+		ubk_stat_inc(s, UBK_C_READ_OPS);
+		ubk_stat_add(s, UBK_C_READ_BYTES, blk_rq_bytes(rq));
+		ubk_stat_latency(s, UBK_H_READ, ktime_get_ns() - cmd->start_ns);
+		break;
+	case REQ_OP_WRITE:
+		ubk_stat_inc(s, UBK_C_WRITE_OPS);
+		ubk_stat_add(s, UBK_C_WRITE_BYTES, blk_rq_bytes(rq));
+		/* The live cache mode decides whether the data is volatile. */
+		if (!(rq->cmd_flags & REQ_FUA) && ubk_queue_wc_on(rq->q))
+			ubk_stat_inc(s, UBK_C_CACHED_WRITES);
+		ubk_stat_latency(s, UBK_H_WRITE, ktime_get_ns() - cmd->start_ns);
+		break;
+	case REQ_OP_FLUSH:
+		ubk_stat_inc(s, UBK_C_FLUSH_OPS);
+		break;
+	case REQ_OP_DISCARD:
+		ubk_stat_inc(s, UBK_C_DISCARD_OPS);
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		ubk_stat_inc(s, UBK_C_WRITE_ZEROES_OPS);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Dispatch one request. Returns BLK_STS_RESOURCE when the caller must give
+ * the request back to blk-mq (not started); BLK_STS_OK otherwise (the
+ * request was completed or queued for ->poll(), possibly with an error).
+ */
+static blk_status_t ubk_handle_rq(struct request *rq)
+{
+	struct ubk_queue *uq = rq->mq_hctx->driver_data;
+	struct uringblk_dev *dev = uq->dev;
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	blk_status_t st;
+
+	if (likely(!cmd->retries))
+		cmd->start_ns = ktime_get_ns();
+	else
+		ubk_stat_inc(&dev->stats, UBK_C_RETRIES);
+
+	st = ubk_execute(dev, rq);
+	if (unlikely(st == BLK_STS_RESOURCE)) {
+		if (cmd->retries < UBK_MAX_ALLOC_RETRIES) {
+			cmd->retries++;
+			ubk_stat_inc(&dev->stats, UBK_C_QUEUE_FULL);
+			return BLK_STS_RESOURCE;
+		}
+		st = BLK_STS_NOSPC;
+	}
+
+	/* Started only now: a request given back must not be started. */
+	blk_mq_start_request(rq);
+
+	if (rq->mq_hctx->type == HCTX_TYPE_POLL &&
+	    (rq->cmd_flags & REQ_POLLED)) {
+		cmd->status = st;
+		llist_add(&cmd->node, &uq->poll_list);
+		return BLK_STS_OK;
+	}
+
+	ubk_account(dev, rq, st);
+	blk_mq_end_request(rq, st);
+	return BLK_STS_OK;
+}
+
+static blk_status_t ubk_queue_rq(struct blk_mq_hw_ctx *hctx,
+				 const struct blk_mq_queue_data *bd)
+{
+	return ubk_handle_rq(bd->rq);
+}
+
+/* Batched dispatch from a plug; what is left in @rqlist blk-mq re-issues. */
+static void ubk_queue_rqs(ubk_rqs_arg_t rqlist)
+{
+	struct ubk_rqs_requeue requeue;
+	struct request *rq;
+
+	ubk_rqs_requeue_init(&requeue);
+	while ((rq = ubk_rqs_pop(rqlist))) {
+		if (ubk_handle_rq(rq) != BLK_STS_OK)
+			ubk_rqs_requeue_add(&requeue, rq);
+	}
+	ubk_rqs_finish(rqlist, &requeue);
+}
+
+static int ubk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	struct ubk_queue *uq = hctx->driver_data;
+	struct llist_node *list;
+	struct ubk_cmd *cmd, *next;
+	int n = 0;
+
+	list = llist_del_all(&uq->poll_list);
+	if (!list)
+		return 0;
+	list = llist_reverse_order(list);	/* complete in dispatch order */
+
+	llist_for_each_entry_safe(cmd, next, list, node) {
+		struct request *rq = blk_mq_rq_from_pdu(cmd);
+		blk_status_t st = cmd->status;
+
+		ubk_account(uq->dev, rq, st);
+		if (!blk_mq_add_to_batch(rq, iob, st != BLK_STS_OK,
+					 blk_mq_end_request_batch))
+			blk_mq_end_request(rq, st);
+		n++;
+	}
+	ubk_stat_add(&uq->dev->stats, UBK_C_POLLED, n);
+	return n;
+}
+
+static int ubk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+			 unsigned int hctx_idx)
+{
+	struct uringblk_dev *dev = data;
+	struct ubk_queue *uq = &dev->queues[hctx_idx];
+
+	uq->dev = dev;
+	init_llist_head(&uq->poll_list);
+	hctx->driver_data = uq;
+	return 0;
+}
+
+static int ubk_init_request(struct blk_mq_tag_set *set, struct request *rq,
+			    unsigned int hctx_idx, unsigned int numa_node)
+{
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	memset(cmd, 0, sizeof(*cmd));
+	return 0;
+}
+
+/*
+ * Default queues first, then the poll queues; no dedicated read queues
+ * (blk-mq maps HCTX_TYPE_READ onto the default queues).
+ */
+static void ubk_map_queues(struct blk_mq_tag_set *set)
+{
+	struct uringblk_dev *dev = set->driver_data;
+	unsigned int offset = 0;
+	int i;
+
+	for (i = 0; i < set->nr_maps; i++) {
+		struct blk_mq_queue_map *map = &set->map[i];
+
+		switch (i) {
+		case HCTX_TYPE_DEFAULT:
+			map->nr_queues = set->nr_maps == 1 ?
+					 set->nr_hw_queues :
+					 dev->nr_default_queues;
+			break;
+		case HCTX_TYPE_POLL:
+			map->nr_queues = dev->nr_poll_queues;
+			break;
+		default:
+			map->nr_queues = 0;
+			break;
+		}
+		map->queue_offset = offset;
+		if (!map->nr_queues)
+			continue;
+		offset += map->nr_queues;
+		blk_mq_map_queues(map);
+	}
+}
+
+static const struct blk_mq_ops ubk_mq_ops = {
+	.queue_rq	= ubk_queue_rq,
+	.queue_rqs	= ubk_queue_rqs,
+	.poll		= ubk_poll,
+	.init_hctx	= ubk_init_hctx,
+	.init_request	= ubk_init_request,
+	.map_queues	= ubk_map_queues,
+};
+
+/*
+ * Set up dev->tag_set; dev->queues must hold nr_default_queues +
+ * nr_poll_queues entries.
+ */
+int ubk_init_tag_set(struct uringblk_dev *dev)
+{
+	struct blk_mq_tag_set *set = &dev->tag_set;
+
+	memset(set, 0, sizeof(*set));
+	set->ops = &ubk_mq_ops;
+	set->nr_hw_queues = dev->nr_default_queues + dev->nr_poll_queues;
+	set->nr_maps = dev->nr_poll_queues ? HCTX_MAX_TYPES : 1;
+	set->queue_depth = ubk_cfg.queue_depth;
+	set->numa_node = NUMA_NO_NODE;
+	set->cmd_size = sizeof(struct ubk_cmd);
+	set->flags = UBK_TAG_SET_FLAGS;
+	set->driver_data = dev;
+	return blk_mq_alloc_tag_set(set);
+}

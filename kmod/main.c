@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uringblk: module parameters, device lifetime, block_device_operations and
+ * the device-information answers of the admin plane.
+ *
+ * Load: validate every parameter (one pr_err line naming the first bad one,
+ * -EINVAL, nothing registered), register the block major, create
+ * nr_devices disks (each fully set up, then published in the device
+ * table), and finally register the admin control node, so /dev/uringblk-ctl
+ * only appears once every disk exists.
+ *
+ * Unload: unregister the control node first, then for each device remove it
+ * from the table (ubk_dev_get() fails from then on), del_gendisk() (drains
+ * I/O), wait until every ubk_dev_get() reference is dropped, and free
+ * everything. rcu_barrier() at the end waits for the deferred page frees.
+ */
+#include "compat.h"
+
+#include <linux/hdreg.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "admin.h"
+#include "uringblk.h"
+
+/* ---- parameters ---- */
+
+/*
+ * All parameters are 0444: none of them can change once the devices exist
+ * (docs/data-plane.md explains the departure from the spec's 0644).
+ */
+
+/* A uint parameter whose default is computed at load unless it was given. */
+struct ubk_uint_param {
+	unsigned int val;
+	bool given;
+};
+
+static int ubk_param_set_uint(const char *val, const struct kernel_param *kp)
+{
+	struct ubk_uint_param *p = kp->arg;
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	p->val = v;
+	p->given = true;
+	return 0;
+}
+
+static int ubk_param_get_uint(char *buf, const struct kernel_param *kp)
+{
+	const struct ubk_uint_param *p = kp->arg;
+
+	return scnprintf(buf, PAGE_SIZE, "%u\n", p->val);
+}
+
+static const struct kernel_param_ops ubk_uint_param_ops = {
+	.set = ubk_param_set_uint,
+	.get = ubk_param_get_uint,
+};
+
+#define UBK_NR_HW_QUEUES_MAX	64
+#define UBK_POLL_QUEUES_MAX	16
+#define UBK_QUEUE_DEPTH_MIN	32
+#define UBK_QUEUE_DEPTH_MAX	4096
+#define UBK_CAPACITY_MB_MAX	(4U << 20)	/* 4 TiB */
+#define UBK_MAX_IO_KB_MIN	(PAGE_SIZE >> 10)
+#define UBK_MAX_IO_KB_MAX	(65536U >> 1)	/* 65536 sectors */
+
+static struct ubk_uint_param nr_hw_queues;
+module_param_cb(nr_hw_queues, &ubk_uint_param_ops, &nr_hw_queues, 0444);
+MODULE_PARM_DESC(nr_hw_queues,
+		 "Default (interrupt-style) hardware queues, 1-64 (default: online CPUs, at most 64)");
+
+static struct ubk_uint_param poll_queues;
+module_param_cb(poll_queues, &ubk_uint_param_ops, &poll_queues, 0444);
+MODULE_PARM_DESC(poll_queues,
+		 "Poll hardware queues, 1-16 with enable_poll=1 (default 1), 0 with enable_poll=0");
+
+static unsigned int queue_depth = 1024;
+module_param(queue_depth, uint, 0444);
+MODULE_PARM_DESC(queue_depth, "Requests per hardware queue, 32-4096 (default 1024)");
+
+static bool enable_poll = true;
+module_param(enable_poll, bool, 0444);
+MODULE_PARM_DESC(enable_poll, "Create poll queues for IORING_SETUP_IOPOLL (default 1)");
+
+static bool enable_discard = true;
+module_param(enable_discard, bool, 0444);
+MODULE_PARM_DESC(enable_discard, "Support discard (default 1)");
+
+static bool write_cache = true;
+module_param(write_cache, bool, 0444);
+MODULE_PARM_DESC(write_cache,
+		 "1: volatile write-back cache with FLUSH/FUA, 0: write-through (default 1)");
+
+static bool enable_write_zeroes = true;
+module_param(enable_write_zeroes, bool, 0444);
+MODULE_PARM_DESC(enable_write_zeroes, "Support write zeroes (default 1)");
+
+static unsigned int capacity_mb = 1024;
+module_param(capacity_mb, uint, 0444);
+MODULE_PARM_DESC(capacity_mb, "Capacity of each device in MiB, 1-4194304 (default 1024)");
+
+static unsigned int logical_block_size = 512;
+module_param(logical_block_size, uint, 0444);
+MODULE_PARM_DESC(logical_block_size, "Logical block size: 512, 1024, 2048 or 4096 (default 512)");
+
+static unsigned int max_io_size_kb = 4096;
+module_param(max_io_size_kb, uint, 0444);
+MODULE_PARM_DESC(max_io_size_kb,
+		 "Largest request in KiB (max_hw_sectors_kb), 4-32768, a multiple of the logical block size (default 4096)");
+
+static unsigned int nr_devices = 1;
+module_param(nr_devices, uint, 0444);
+MODULE_PARM_DESC(nr_devices, "Number of devices /dev/uringblkN, 1-64 (default 1)");
+
+struct ubk_config ubk_cfg;
+
+/* True if @val is in [@lo, @hi]; otherwise says so in one line. */
+static bool ubk_in_range(const char *name, unsigned int val,
+			 unsigned int lo, unsigned int hi)
+{
+	if (val >= lo && val <= hi)
+		return true;
+	pr_err("%s=%u out of range (%u-%u)\n", name, val, lo, hi);
+	return false;
+}
+
+/* Validate and resolve the parameters into ubk_cfg. One message at most. */
+static int ubk_check_params(void)
+{
+	unsigned int lbs_kb;
+
+	if (!nr_hw_queues.given)
+		nr_hw_queues.val = min_t(unsigned int, num_online_cpus(),
+					 UBK_NR_HW_QUEUES_MAX);
+	if (!ubk_in_range("nr_hw_queues", nr_hw_queues.val, 1,
+			  UBK_NR_HW_QUEUES_MAX))
+		return -EINVAL;
+
+	if (!poll_queues.given)
+		poll_queues.val = enable_poll ? 1 : 0;
+	if (enable_poll) {
+		if (!ubk_in_range("poll_queues", poll_queues.val, 1,
+				  UBK_POLL_QUEUES_MAX))
+			return -EINVAL;
+	} else if (poll_queues.val) {
+		pr_err("poll_queues=%u out of range (0-0 with enable_poll=0)\n",
+		       poll_queues.val);
+		return -EINVAL;
+	}
+
+	if (!ubk_in_range("queue_depth", queue_depth, UBK_QUEUE_DEPTH_MIN,
+			  UBK_QUEUE_DEPTH_MAX))
+		return -EINVAL;
+	if (!ubk_in_range("capacity_mb", capacity_mb, 1, UBK_CAPACITY_MB_MAX))
+		return -EINVAL;
+
+	switch (logical_block_size) {
+	case 512:
+	case 1024:
+	case 2048:
+	case 4096:
+		break;
+	default:
+		pr_err("logical_block_size=%u out of range (512, 1024, 2048 or 4096)\n",
+		       logical_block_size);
+		return -EINVAL;
+	}
+
+	lbs_kb = max(logical_block_size >> 10, 1U);
+	if (max_io_size_kb < UBK_MAX_IO_KB_MIN ||
+	    max_io_size_kb > UBK_MAX_IO_KB_MAX || max_io_size_kb % lbs_kb) {
+		pr_err("max_io_size_kb=%u out of range (%lu-%u, multiple of %u)\n",
+		       max_io_size_kb, UBK_MAX_IO_KB_MIN, UBK_MAX_IO_KB_MAX,
+		       lbs_kb);
+		return -EINVAL;
+	}
+
+	if (!ubk_in_range("nr_devices", nr_devices, 1, UBK_MAX_DEVICES))
+		return -EINVAL;
+
+	/*
+	 * blk-mq cannot spread more queues of one type than there are CPUs
+	 * (6.12's group_cpus_evenly() warns): use at most that many.
+	 */
+	ubk_cfg.nr_hw_queues = min(nr_hw_queues.val, num_possible_cpus());
+	ubk_cfg.poll_queues = min(poll_queues.val, num_possible_cpus());
+	if (ubk_cfg.nr_hw_queues != nr_hw_queues.val ||
+	    ubk_cfg.poll_queues != poll_queues.val)
+		pr_info("%u CPUs: using %u default and %u poll queues\n",
+			num_possible_cpus(), ubk_cfg.nr_hw_queues,
+			ubk_cfg.poll_queues);
+	ubk_cfg.queue_depth = queue_depth;
+	ubk_cfg.capacity_mb = capacity_mb;
+	ubk_cfg.logical_block_size = logical_block_size;
+	ubk_cfg.max_io_size_kb = max_io_size_kb;
+	ubk_cfg.nr_devices = nr_devices;
+	ubk_cfg.write_cache = write_cache;
+	ubk_cfg.discard = enable_discard;
+	ubk_cfg.write_zeroes = enable_write_zeroes;
+	return 0;
+}
+
+/* ---- device table and references ---- */
+
+static int ubk_major;
+static DEFINE_MUTEX(ubk_devs_mutex);	/* protects ubk_devs[] */
+static struct uringblk_dev *ubk_devs[UBK_MAX_DEVICES];
+
+struct uringblk_dev *ubk_dev_get(u32 id)
+{
+	struct uringblk_dev *dev;
+
+	if (id >= UBK_MAX_DEVICES)
+		return NULL;
+	mutex_lock(&ubk_devs_mutex);
+	dev = ubk_devs[id];
+	if (dev)
+		kref_get(&dev->ref);
+	mutex_unlock(&ubk_devs_mutex);
+	return dev;
+}
+
+static void ubk_dev_last_put(struct kref *ref)
+{
+	complete(&container_of(ref, struct uringblk_dev, ref)->released);
+}
+
+/* Never frees: the teardown waits for the last reference and frees. */
+void ubk_dev_put(struct uringblk_dev *dev)
+{
+	kref_put(&dev->ref, ubk_dev_last_put);
+}
+
+u32 ubk_dev_id(const struct uringblk_dev *dev)
+{
+	return dev->id;
+}
+
+/* ---- device information (admin plane answers) ---- */
+
+u64 ubk_dev_capacity_sectors(struct uringblk_dev *dev)
+{
+	return get_capacity(dev->disk);
+}
+
+/*
+ * FUA and FLUSH come with the volatile write cache (write_cache=1);
+ * WRITE_CACHE follows the live /sys/block/X/queue/write_cache setting.
+ */
+u64 ubk_dev_features(struct uringblk_dev *dev)
+{
+	struct request_queue *q = dev->disk->queue;
+	u64 f = 0;
+
+	if (ubk_queue_wc_on(q))
+		f |= URINGBLK_FEAT_WRITE_CACHE;
+	if (ubk_queue_fua_on(q))
+		f |= URINGBLK_FEAT_FUA;
+	if (dev->write_cache)
+		f |= URINGBLK_FEAT_FLUSH;
+	if (dev->discard)
+		f |= URINGBLK_FEAT_DISCARD;
+	if (dev->write_zeroes)
+		f |= URINGBLK_FEAT_WRITE_ZEROES;
+	if (dev->nr_poll_queues)
+		f |= URINGBLK_FEAT_POLLING;
+	return f;
+}
+
+/* Every value below is what /sys/block/uringblkN/queue/ shows. */
+void ubk_dev_identify(struct uringblk_dev *dev, struct uringblk_identify *id)
+{
+	struct request_queue *q = dev->disk->queue;
+
+	memset(id, 0, sizeof(*id));
+	strscpy_pad((char *)id->model, UBK_MODEL, sizeof(id->model));
+	strscpy_pad((char *)id->firmware, UBK_FIRMWARE_REV,
+		    sizeof(id->firmware));
+	id->logical_block_size = queue_logical_block_size(q);
+	id->physical_block_size = queue_physical_block_size(q);
+	id->capacity_sectors = ubk_dev_capacity_sectors(dev);
+	id->features_bitmap = ubk_dev_features(dev);
+	id->queue_count = dev->tag_set.nr_hw_queues;
+	id->queue_depth = dev->tag_set.queue_depth;
+	id->max_segments = queue_max_segments(q);
+	id->max_segment_size = queue_max_segment_size(q);
+	id->dma_alignment = queue_dma_alignment(q);
+	id->io_min = queue_io_min(q);
+	id->io_opt = queue_io_opt(q);
+	id->discard_granularity = q->limits.discard_granularity;
+	id->discard_max_bytes = (u64)q->limits.max_discard_sectors <<
+				SECTOR_SHIFT;
+}
+
+void ubk_dev_limits(struct uringblk_dev *dev, struct uringblk_limits *lim)
+{
+	struct request_queue *q = dev->disk->queue;
+
+	memset(lim, 0, sizeof(*lim));
+	lim->max_hw_sectors_kb = queue_max_hw_sectors(q) >> 1;
+	lim->max_sectors_kb = queue_max_sectors(q) >> 1;
+	lim->nr_hw_queues = dev->tag_set.nr_hw_queues;
+	lim->queue_depth = dev->tag_set.queue_depth;
+	lim->max_segments = queue_max_segments(q);
+	lim->max_segment_size = queue_max_segment_size(q);
+	lim->dma_alignment = queue_dma_alignment(q);
+	lim->io_min = queue_io_min(q);
+	lim->io_opt = queue_io_opt(q);
+	lim->discard_granularity = q->limits.discard_granularity;
+	lim->discard_max_bytes = (u64)q->limits.max_discard_sectors <<
+				 SECTOR_SHIFT;
+}
+
+/* The same numbers as HDIO_GETGEO (ubk_getgeo). */
+void ubk_dev_geometry(struct uringblk_dev *dev, struct uringblk_geometry *geo)
+{
+	struct request_queue *q = dev->disk->queue;
+	u64 cyl = div_u64(ubk_dev_capacity_sectors(dev),
+			  UBK_GEO_HEADS * UBK_GEO_SECTORS);
+
+	memset(geo, 0, sizeof(*geo));
+	geo->capacity_sectors = ubk_dev_capacity_sectors(dev);
+	geo->logical_block_size = queue_logical_block_size(q);
+	geo->physical_block_size = queue_physical_block_size(q);
+	geo->cylinders = min_t(u64, cyl, 0xffff);
+	geo->heads = UBK_GEO_HEADS;
+	geo->sectors_per_track = UBK_GEO_SECTORS;
+}
+
+/* ---- block_device_operations ---- */
+
+static int ubk_getgeo(struct block_device *bdev, struct hd_geometry *hg)
+{
+	struct uringblk_geometry geo;
+
+	ubk_dev_geometry(bdev->bd_disk->private_data, &geo);
+	hg->heads = geo.heads;
+	hg->sectors = geo.sectors_per_track;
+	hg->cylinders = geo.cylinders;
+	return 0;
+}
+
+/* The admin ioctls (URINGBLK_IOC_*) on /dev/uringblkN and its partitions. */
+static int ubk_ioctl(struct block_device *bdev, ubk_blk_mode_t mode,
+		     unsigned int cmd, unsigned long arg)
+{
+	if (_IOC_TYPE(cmd) != URINGBLK_IOC_MAGIC)
+		return -ENOTTY;
+	return ubk_admin_blk_ioctl(bdev->bd_disk->private_data, cmd, arg);
+}
+
+/* .owner pins the module while a device is open: rmmod fails (in use). */
+static const struct block_device_operations ubk_fops = {
+	.owner		= THIS_MODULE,
+	.ioctl		= ubk_ioctl,
+	.compat_ioctl	= blkdev_compat_ptr_ioctl,
+	.getgeo		= ubk_getgeo,
+};
+
+/* ---- device creation and teardown ---- */
+
+static void ubk_dev_free(struct uringblk_dev *dev)
+{
+	ubk_store_free(&dev->store);
+	ubk_stats_free(&dev->stats);
+	kfree(dev->queues);
+	kfree(dev);
+}
+
+static int ubk_dev_create(u32 id)
+{
+	struct ubk_limits ul = { };
+	struct uringblk_dev *dev;
+	struct gendisk *disk;
+	unsigned int lbs = ubk_cfg.logical_block_size;
+	int ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->id = id;
+	kref_init(&dev->ref);
+	init_completion(&dev->released);
+	atomic64_set(&dev->flush_epoch, 0);
+	/* Unique per device and stable across loads: "UBK" + 8 hex digits. */
+	snprintf(dev->serial, sizeof(dev->serial), "UBK%08X", id);
+	dev->capacity = (u64)ubk_cfg.capacity_mb << 20;
+	dev->write_cache = ubk_cfg.write_cache;
+	dev->discard = ubk_cfg.discard;
+	dev->write_zeroes = ubk_cfg.write_zeroes;
+	dev->nr_default_queues = ubk_cfg.nr_hw_queues;
+	dev->nr_poll_queues = ubk_cfg.poll_queues;
+
+	dev->queues = kcalloc(dev->nr_default_queues + dev->nr_poll_queues,
+			      sizeof(*dev->queues), GFP_KERNEL);
+	if (!dev->queues) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = ubk_store_init(&dev->store, dev->capacity);
+	if (ret)
+		goto err_free;
+	ret = ubk_stats_init(&dev->stats);
+	if (ret)
+		goto err_free;
+
+	ret = ubk_init_tag_set(dev);
+	if (ret) {
+		pr_err("uringblk%u: blk_mq_alloc_tag_set failed: %d\n", id, ret);
+		goto err_free;
+	}
+
+	ul.logical_block_size = lbs;
+	ul.physical_block_size = max_t(unsigned int, lbs, PAGE_SIZE);
+	ul.max_hw_sectors = ubk_cfg.max_io_size_kb << 1;
+	ul.max_segments = UBK_MAX_SEGMENTS;
+	ul.max_segment_size = UBK_MAX_SEGMENT_SIZE;
+	/* Whole requests of up to 4 GiB - 1 lbs, rounded to the lbs. */
+	if (dev->discard) {
+		ul.max_discard_sectors = round_down(UINT_MAX >> SECTOR_SHIFT,
+						    lbs >> SECTOR_SHIFT);
+		ul.discard_granularity = ul.physical_block_size;
+	}
+	if (dev->write_zeroes)
+		ul.max_write_zeroes_sectors =
+			round_down(UINT_MAX >> SECTOR_SHIFT,
+				   lbs >> SECTOR_SHIFT);
+	ul.write_cache = dev->write_cache;
+	ul.fua = dev->write_cache;
+
+	disk = ubk_alloc_disk(&dev->tag_set, &ul, dev);
+	if (IS_ERR(disk)) {
+		ret = PTR_ERR(disk);
+		pr_err("uringblk%u: cannot allocate the disk: %d\n", id, ret);
+		goto err_tag_set;
+	}
+	dev->disk = disk;
+	disk->major = ubk_major;
+	disk->first_minor = id * UBK_MINORS;
+	disk->minors = UBK_MINORS;
+	disk->fops = &ubk_fops;
+	disk->private_data = dev;
+	snprintf(disk->disk_name, DISK_NAME_LEN, UBK_NAME "%u", id);
+	set_capacity(disk, dev->capacity >> SECTOR_SHIFT);
+
+	ret = device_add_disk(NULL, disk, ubk_attr_groups);
+	if (ret) {
+		pr_err("uringblk%u: device_add_disk failed: %d\n", id, ret);
+		goto err_disk;
+	}
+
+	mutex_lock(&ubk_devs_mutex);
+	ubk_devs[id] = dev;
+	mutex_unlock(&ubk_devs_mutex);
+	return 0;
+
+err_disk:
+	put_disk(disk);
+err_tag_set:
+	blk_mq_free_tag_set(&dev->tag_set);
+err_free:
+	ubk_dev_free(dev);
+	return ret;
+}
+
+static void ubk_dev_destroy(u32 id)
+{
+	struct uringblk_dev *dev;
+
+	mutex_lock(&ubk_devs_mutex);
+	dev = ubk_devs[id];
+	ubk_devs[id] = NULL;	/* no new ubk_dev_get() from now on */
+	mutex_unlock(&ubk_devs_mutex);
+	if (!dev)
+		return;
+
+	del_gendisk(dev->disk);
+	/* Drop the table's reference and wait for admin holders. */
+	ubk_dev_put(dev);
+	wait_for_completion(&dev->released);
+	put_disk(dev->disk);
+	blk_mq_free_tag_set(&dev->tag_set);
+	ubk_dev_free(dev);
+}
+
+static void ubk_destroy_all(void)
+{
+	u32 id;
+
+	for (id = 0; id < UBK_MAX_DEVICES; id++)
+		ubk_dev_destroy(id);
+	/* Pages unpublished by discard are freed by RCU callbacks. */
+	rcu_barrier();
+}
+
+static int __init ubk_init(void)
+{
+	u32 id;
+	int ret;
+
+	ret = ubk_check_params();
+	if (ret)
+		return ret;
+
+	ubk_major = register_blkdev(0, UBK_NAME);
+	if (ubk_major < 0) {
+		pr_err("register_blkdev failed: %d\n", ubk_major);
+		return ubk_major;
+	}
+
+	for (id = 0; id < ubk_cfg.nr_devices; id++) {
+		ret = ubk_dev_create(id);
+		if (ret)
+			goto err_devs;
+	}
+
+	ret = ubk_admin_init();
+	if (ret) {
+		pr_err("cannot register /dev/%s: %d\n", URINGBLK_CTL_NAME, ret);
+		goto err_devs;
+	}
+
+	pr_info("%u device(s) of %u MiB, %u+%u queues of depth %u, lbs %u\n",
+		ubk_cfg.nr_devices, ubk_cfg.capacity_mb, ubk_cfg.nr_hw_queues,
+		ubk_cfg.poll_queues, ubk_cfg.queue_depth,
+		ubk_cfg.logical_block_size);
+	return 0;
+
+err_devs:
+	ubk_destroy_all();
+	unregister_blkdev(ubk_major, UBK_NAME);
+	return ret;
+}
+
+static void __exit ubk_exit(void)
+{
+	ubk_admin_exit();
+	ubk_destroy_all();
+	unregister_blkdev(ubk_major, UBK_NAME);
+}
+
+module_init(ubk_init);
+module_exit(ubk_exit);
+
+MODULE_DESCRIPTION("uringblk: io_uring-first blk-mq RAM block device");
+MODULE_AUTHOR("uringblk developers");
+MODULE_LICENSE("GPL");

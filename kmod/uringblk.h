@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * uringblk: internal definitions shared by the core files (main.c,
+ * blkmq.c, store.c, sysfs.c, stats.c). The admin plane sees only admin.h.
+ *
+ * docs/data-plane.md describes the design.
+ */
+#ifndef URINGBLK_H
+#define URINGBLK_H
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/llist.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "hist.h"
+
+#define UBK_NAME		"uringblk"
+#define UBK_MODEL		"uringblk virtual RAM disk"	/* <= 40 bytes */
+#define UBK_FIRMWARE_REV	"1.0"				/* <= 16 bytes */
+
+#define UBK_MAX_DEVICES		64
+#define UBK_MINORS		16	/* whole disk + 15 partitions */
+
+/* Queue limits that are not module parameters (spec 4.3). */
+#define UBK_MAX_SEGMENTS	128
+#define UBK_MAX_SEGMENT_SIZE	(1U << 20)
+
+/* Emulated CHS geometry: 64 heads, 32 sectors per track. */
+#define UBK_GEO_HEADS		64
+#define UBK_GEO_SECTORS		32
+
+/* ---- module configuration (resolved and validated at load) ---- */
+
+struct ubk_config {
+	unsigned int nr_hw_queues;	/* default (interrupt-style) queues */
+	unsigned int poll_queues;	/* HCTX_TYPE_POLL queues, 0: none */
+	unsigned int queue_depth;
+	unsigned int capacity_mb;
+	unsigned int logical_block_size;
+	unsigned int max_io_size_kb;
+	unsigned int nr_devices;
+	bool write_cache;
+	bool discard;
+	bool write_zeroes;
+};
+
+extern struct ubk_config ubk_cfg;
+
+/* ---- backing store (store.c) ---- */
+
+/*
+ * Sparse page store: dir[] (allocated at load) points to leaves, each leaf is
+ * one page holding PAGE_SIZE / sizeof(void *) page pointers. Leaves and data
+ * pages are allocated on first write and installed with cmpxchg(); data
+ * pages are unpublished with xchg() and freed after an RCU grace period.
+ */
+struct ubk_store {
+	struct page ***dir;
+	unsigned long nr_leaves;
+	u64 nr_pages;
+	u64 capacity;			/* bytes */
+	unsigned long reserve_pages;	/* leave this much MemAvailable */
+	long __percpu *pages;		/* data pages in use, per-CPU deltas */
+};
+
+int ubk_store_init(struct ubk_store *s, u64 capacity);
+void ubk_store_free(struct ubk_store *s);
+blk_status_t ubk_store_read(struct ubk_store *s, u64 pos, struct page *page,
+			    unsigned int off, unsigned int len);
+blk_status_t ubk_store_write(struct ubk_store *s, u64 pos, struct page *page,
+			     unsigned int off, unsigned int len);
+blk_status_t ubk_store_zero(struct ubk_store *s, u64 pos, u64 len,
+			    bool unmap);
+u64 ubk_store_mem_used(struct ubk_store *s);
+
+/* ---- statistics (stats.c) ---- */
+
+enum ubk_ctr {
+	UBK_C_READ_OPS,
+	UBK_C_WRITE_OPS,
+	UBK_C_FLUSH_OPS,
+	UBK_C_DISCARD_OPS,
+	UBK_C_WRITE_ZEROES_OPS,
+	UBK_C_READ_BYTES,
+	UBK_C_WRITE_BYTES,
+	UBK_C_QUEUE_FULL,
+	UBK_C_MEDIA_ERRORS,
+	UBK_C_RETRIES,
+	UBK_C_POLLED,
+	UBK_C_CACHED_WRITES,	/* writes left in the volatile write cache */
+	UBK_C_NR
+};
+
+enum ubk_hist_op {
+	UBK_H_READ,
+	UBK_H_WRITE,
+	UBK_H_NR
+};
+
+struct ubk_pcpu_stats {
+	u64 c[UBK_C_NR];
+	u64 hist[UBK_H_NR][UBK_HIST_NR_BUCKETS];
+};
+
+struct ubk_stats {
+	struct ubk_pcpu_stats __percpu *pcpu;
+	spinlock_t lock;		/* baseline and scratch; never on I/O */
+	u64 base[UBK_C_NR];		/* sums at the last stats_reset */
+	u64 *base_hist;			/* [UBK_H_NR * UBK_HIST_NR_BUCKETS] */
+	u64 *scratch;			/* [UBK_HIST_NR_BUCKETS] */
+};
+
+int ubk_stats_init(struct ubk_stats *st);
+void ubk_stats_free(struct ubk_stats *st);
+u64 ubk_stats_get(struct ubk_stats *st, enum ubk_ctr c);
+void ubk_stats_reset(struct ubk_stats *st);
+void ubk_stats_latency_us(struct ubk_stats *st, enum ubk_hist_op op,
+			  u32 *p50, u32 *p99);
+
+static inline void ubk_stat_inc(struct ubk_stats *st, enum ubk_ctr c)
+{
+	this_cpu_inc(st->pcpu->c[c]);
+}
+
+static inline void ubk_stat_add(struct ubk_stats *st, enum ubk_ctr c, u64 v)
+{
+	this_cpu_add(st->pcpu->c[c], v);
+}
+
+static inline void ubk_stat_latency(struct ubk_stats *st, enum ubk_hist_op op,
+				    u64 ns)
+{
+	this_cpu_inc(st->pcpu->hist[op][ubk_hist_index(ns)]);
+}
+
+/* ---- device ---- */
+
+/* Per hardware context; indexed by hctx number. */
+struct ubk_queue {
+	struct uringblk_dev *dev;
+	struct llist_head poll_list;	/* requests waiting for ->poll() */
+} ____cacheline_aligned_in_smp;
+
+/* Request PDU (tag_set.cmd_size). */
+struct ubk_cmd {
+	u64 start_ns;			/* ktime_get_ns() at first dispatch */
+	struct llist_node node;		/* on ubk_queue.poll_list */
+	blk_status_t status;		/* result, for the poll path */
+	u8 retries;			/* BLK_STS_RESOURCE returns so far */
+};
+
+struct uringblk_dev {
+	u32 id;
+	struct gendisk *disk;
+	struct blk_mq_tag_set tag_set;
+	struct ubk_queue *queues;
+	unsigned int nr_default_queues;
+	unsigned int nr_poll_queues;
+
+	u64 capacity;			/* bytes */
+	bool write_cache;		/* volatile cache + FUA advertised */
+	bool discard;
+	bool write_zeroes;
+
+	struct ubk_store store;
+	struct ubk_stats stats;
+
+	/*
+	 * Completed REQ_OP_FLUSH count. A write completed in write-back mode
+	 * without FUA is volatile until the flush epoch advances past it;
+	 * the hook for power-loss emulation (docs/data-plane.md).
+	 */
+	atomic64_t flush_epoch;
+
+	struct kref ref;		/* ubk_dev_get() holders + the table */
+	struct completion released;	/* last reference dropped */
+	char serial[20];
+};
+
+/* blkmq.c */
+int ubk_init_tag_set(struct uringblk_dev *dev);
+
+/* sysfs.c */
+extern const struct attribute_group *ubk_attr_groups[];
+
+/* main.c */
+u64 ubk_dev_capacity_sectors(struct uringblk_dev *dev);
+
+#endif /* URINGBLK_H */

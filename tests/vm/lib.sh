@@ -44,3 +44,149 @@ dmesg_clean() {
 		fail "kernel log shows a bug or warning"
 	fi
 }
+
+# ---- helpers for the data_verify, data_ops, params and fs_part cases ----
+
+UOPS=$UBK_BIN/uring_ops
+
+# read_line FILE: the first line of FILE (a builtin read: process start-up
+# is expensive under TCG).
+read_line() {
+	local v
+	IFS= read -r v <"$1" || [ -n "$v" ] || fail "cannot read $1"
+	printf '%s\n' "$v"
+}
+
+# ubk_attr NAME [DISK]: /sys/block/DISK/uringblk/NAME (DISK: uringblk0).
+ubk_attr() { read_line "/sys/block/${2:-uringblk0}/uringblk/$1"; }
+
+# ubk_qattr NAME [DISK]: /sys/block/DISK/queue/NAME.
+ubk_qattr() { read_line "/sys/block/${2:-uringblk0}/queue/$1"; }
+
+# ubk_reload [param=value...]: unload (checked) and load with new parameters.
+ubk_reload() {
+	ubk_unload
+	ubk_load "$@"
+}
+
+# need_uops: the uring_ops tool must be built.
+need_uops() { [ -x "$UOPS" ] || fail "uring_ops not built: $UOPS (make userspace)"; }
+
+# uops ARGS...: run uring_ops, show its output, fail with it when it fails.
+uops() {
+	"$UOPS" "$@" || fail "uring_ops $*"
+}
+
+# expect_fail WHAT PATTERN CMD...: CMD must fail and its output (stdout +
+# stderr) must match the extended regexp PATTERN; the output is left in
+# $FAIL_OUT.
+expect_fail() {
+	local what=$1 pat=$2
+	shift 2
+	if FAIL_OUT=$("$@" 2>&1); then
+		fail "$what: succeeded, want a failure matching '$pat' (output: $FAIL_OUT)"
+	fi
+	grep -Eq -- "$pat" <<<"$FAIL_OUT" || fail "$what: failed with '$FAIL_OUT', want '$pat'"
+	pass "$what fails: $(tail -n 1 <<<"$FAIL_OUT")"
+}
+
+# expect_write_fails FILE VALUE PATTERN: writing VALUE to FILE must fail with
+# an error matching PATTERN (e.g. "Invalid argument").
+expect_write_fails() {
+	local f=$1 v=$2 pat=$3 err
+	if err=$( (printf '%s\n' "$v" >"$f") 2>&1); then
+		fail "writing '$v' to $f succeeded, want '$pat'"
+	fi
+	grep -Eq -- "$pat" <<<"$err" || fail "writing '$v' to $f: got '$err', want '$pat'"
+	pass "writing '$v' to $f fails ($pat)"
+}
+
+# expect_ge WHAT GOT MIN / expect_le WHAT GOT MAX (integers).
+expect_ge() {
+	[ "$2" -ge "$3" ] || fail "$1: got $2, want >= $3"
+	pass "$1 = $2 (>= $3)"
+}
+expect_le() {
+	[ "$2" -le "$3" ] || fail "$1: got $2, want <= $3"
+	pass "$1 = $2 (<= $3)"
+}
+
+# expect_mode WHAT FILE OCTAL: the permission bits of FILE.
+expect_mode() { expect_eq "$1 mode" "$(stat -c %a "$2")" "$3"; }
+
+# dmesg_mark; ...; dmesg_new: the kernel log lines printed since the mark.
+dmesg_mark() {
+	local -a l
+	mapfile -t l <<<"$(dmesg)"
+	DMESG_MARK=${#l[@]}
+}
+dmesg_new() {
+	local -a l
+	mapfile -t l <<<"$(dmesg)"
+	[ "${#l[@]}" -ge "$DMESG_MARK" ] || fail "kernel log rotated: cannot tell new lines"
+	[ "${#l[@]}" -eq "$DMESG_MARK" ] || printf '%s\n' "${l[@]:DMESG_MARK}"
+}
+
+# meminfo_kb FIELD: a /proc/meminfo value in KiB (e.g. MemAvailable).
+meminfo_kb() { awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo; }
+
+# ubk_absent WHAT: no trace of the module (after rmmod or a refused insmod).
+ubk_absent() {
+	local devs
+	[ ! -d /sys/module/uringblk_driver ] || fail "$1: /sys/module/uringblk_driver exists"
+	devs=$(compgen -G '/dev/uringblk*' || true)
+	[ -z "$devs" ] || fail "$1: device nodes exist: $devs"
+	devs=$(compgen -G '/sys/block/uringblk*' || true)
+	[ -z "$devs" ] || fail "$1: disks registered: $devs"
+	mapfile -t devs </proc/devices
+	[[ " ${devs[*]} " != *" uringblk "* ]] || fail "$1: block major still registered"
+	pass "$1: nothing registered"
+}
+
+# ---- helpers for the admin and admin_stress cases ----
+
+ADMIN_CHECK=$UBK_BIN/admin_check
+UBK_ADMIN=${UBK_ADMIN:-$(dirname "$UBK_BIN")/userspace/admin/uringblk-admin}
+
+# need_admin: admin_check, ucmd_raw and the uringblk-admin CLI must be built.
+need_admin() {
+	local t
+	for t in "$ADMIN_CHECK" "$UBK_BIN/ucmd_raw" "$UBK_ADMIN"; do
+		[ -x "$t" ] || fail "not built: $t (make userspace)"
+	done
+}
+
+# achk ARGS...: run admin_check (its output shows every failed check).
+achk() { "$ADMIN_CHECK" "$@" || fail "admin_check $*"; }
+
+# expect_status WHAT WANT CMD...: CMD must exit with status WANT; its stdout
+# and stderr are left in $OUT and $ERR.
+expect_status() {
+	local what=$1 want=$2 rc=0
+	shift 2
+	"$@" >/tmp/.es.out 2>/tmp/.es.err || rc=$?
+	# read, not $(cat): every fork counts on a loaded TCG host.
+	IFS= read -r -d '' OUT </tmp/.es.out || true
+	IFS= read -r -d '' ERR </tmp/.es.err || true
+	OUT=${OUT%$'\n'} ERR=${ERR%$'\n'}
+	[ "$rc" = "$want" ] || fail "$what: exit $rc, want $want (stdout: '$OUT', stderr: '$ERR')"
+	pass "$what: exit $rc"
+}
+
+# fio_errors_none FILE: every job of a fio --output-format=json file has error 0.
+fio_errors_none() {
+	python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+bad = [(x["jobname"], x["error"]) for x in j["jobs"] if x["error"]]
+sys.exit("fio job errors: %s" % bad if bad else 0)' "$1" || fail "fio reported errors ($1)"
+}
+
+# mem_avail_kb: MemAvailable plus the free pages parked on the per-CPU page
+# lists (/proc/zoneinfo "count:"), which MemAvailable leaves out: a burst of
+# frees (rmmod of a full store) can park tens of MiB there for a while.
+mem_avail_kb() {
+	local pcp
+	pcp=$(awk '$1 == "count:" { s += $2 } END { print s + 0 }' /proc/zoneinfo)
+	echo $(($(meminfo_kb MemAvailable) + pcp * $(getconf PAGESIZE) / 1024))
+}

@@ -4,7 +4,7 @@
 set -euo pipefail
 kver=$(uname -r)
 ko=build/kmod/$kver/uringblk_driver.ko
-bin=build/cmake/bin
+admin=build/cmake/userspace/admin/uringblk-admin
 
 echo "== kernel $kver"
 insmod "$ko"
@@ -15,10 +15,10 @@ echo
 echo "== lsblk"
 lsblk -o NAME,SIZE,LOG-SEC,PHY-SEC,ROTA,SCHED,TYPE /dev/uringblk0 /dev/ram0
 
-if [ -x "$bin/uringblk-admin" ]; then
+if [ -x "$admin" ]; then
 	echo
 	echo "== uringblk-admin identify /dev/uringblk0"
-	"$bin/uringblk-admin" identify /dev/uringblk0 || true
+	"$admin" identify /dev/uringblk0 || true
 fi
 
 # Fill both devices first so reads hit real pages on both.

@@ -13,10 +13,16 @@
  * Requests without REQ_POLLED that land on a poll queue (the flush machinery
  * copies the hctx of the first waiting request into its flush request)
  * complete inline: nobody is guaranteed to poll for them.
+ *
+ * Error injection (docs/error-injection.md) costs the dispatcher one load
+ * of dev->inj when no rule is active. With rules, ubk_handle_rq_inj() fails
+ * requests, holds them for ->timeout() or completes them late from a
+ * per-request hrtimer through ->complete() (or ->poll() for polled ones).
  */
 #include "compat.h"
 
 #include <linux/blk-mq.h>
+#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/llist.h>
 
@@ -51,8 +57,9 @@ static blk_status_t ubk_do_rw(struct uringblk_dev *dev, struct request *rq,
 	return BLK_STS_OK;
 }
 
-/* Execute @rq against the store. Never sleeps. */
-static blk_status_t ubk_execute(struct uringblk_dev *dev, struct request *rq)
+/* Execute @rq against the store. Never sleeps. Inline in both dispatchers. */
+static __always_inline blk_status_t ubk_execute(struct uringblk_dev *dev,
+						struct request *rq)
 {
 	u64 pos = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
 
@@ -79,7 +86,19 @@ static blk_status_t ubk_execute(struct uringblk_dev *dev, struct request *rq)
 	}
 }
 
-/* Statistics of a finished request; runs on every completion path. */
+/* Failed requests: media errors and timeouts are counted. */
+static void ubk_account_error(struct uringblk_dev *dev, blk_status_t st)
+{
+	if (st == BLK_STS_IOERR)
+		ubk_stat_inc(&dev->stats, UBK_C_MEDIA_ERRORS);
+	else if (st == BLK_STS_TIMEOUT)
+		ubk_stat_inc(&dev->stats, UBK_C_TIMEOUTS);
+}
+
+/*
+ * Statistics of a finished request; runs on every completion path, so a
+ * delayed request's latency includes its delay.
+ */
 static void ubk_account(struct uringblk_dev *dev, struct request *rq,
 			blk_status_t st)
 {
@@ -87,8 +106,10 @@ static void ubk_account(struct uringblk_dev *dev, struct request *rq,
 	struct ubk_stats *s = &dev->stats;
 
 	cmd->retries = 0;
-	if (unlikely(st != BLK_STS_OK))
+	if (unlikely(st != BLK_STS_OK)) {
+		ubk_account_error(dev, st);
 		return;
+	}
 
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
@@ -119,9 +140,137 @@ static void ubk_account(struct uringblk_dev *dev, struct request *rq,
 }
 
 /*
+ * Execute @rq with the allocation-failure policy: BLK_STS_RESOURCE means
+ * "give the request back to blk-mq, not started" (at most
+ * UBK_MAX_ALLOC_RETRIES times, then BLK_STS_NOSPC).
+ */
+static __always_inline blk_status_t ubk_execute_retry(struct uringblk_dev *dev,
+						      struct request *rq)
+{
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	blk_status_t st = ubk_execute(dev, rq);
+
+	if (unlikely(st == BLK_STS_RESOURCE)) {
+		if (cmd->retries < UBK_MAX_ALLOC_RETRIES) {
+			cmd->retries++;
+			ubk_stat_inc(&dev->stats, UBK_C_QUEUE_FULL);
+			return BLK_STS_RESOURCE;
+		}
+		st = BLK_STS_NOSPC;
+	}
+	return st;
+}
+
+static bool ubk_rq_polled(struct request *rq)
+{
+	return rq->mq_hctx->type == HCTX_TYPE_POLL &&
+	       (rq->cmd_flags & REQ_POLLED);
+}
+
+/* Complete a started request with @st: for ->poll(), or inline. */
+static __always_inline void ubk_finish(struct ubk_queue *uq,
+				       struct request *rq, blk_status_t st)
+{
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	if (ubk_rq_polled(rq)) {
+		cmd->status = st;
+		llist_add(&cmd->node, &uq->poll_list);
+		return;
+	}
+	ubk_account(uq->dev, rq, st);
+	blk_mq_end_request(rq, st);
+}
+
+/*
+ * A delayed or held request is due: complete it with cmd->status. Polled
+ * requests go to the poll list, where ->poll() finds them as usual; the
+ * others through blk_mq_complete_request() and ->complete(). Any context.
+ */
+static void ubk_complete_late(struct request *rq)
+{
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct ubk_queue *uq = rq->mq_hctx->driver_data;
+
+	if (ubk_rq_polled(rq))
+		llist_add(&cmd->node, &uq->poll_list);
+	else
+		blk_mq_complete_request(rq);
+}
+
+/* ->complete(): the end of every ubk_complete_late() that was not polled. */
+static void ubk_complete_rq(struct request *rq)
+{
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct ubk_queue *uq = rq->mq_hctx->driver_data;
+
+	ubk_account(uq->dev, rq, cmd->status);
+	blk_mq_end_request(rq, cmd->status);
+}
+
+/* The delay of a delay rule is over (hard interrupt context). */
+static enum hrtimer_restart ubk_delay_timer_fn(struct hrtimer *timer)
+{
+	struct ubk_cmd *cmd = container_of(timer, struct ubk_cmd, timer);
+
+	if (atomic_cmpxchg(&cmd->inj_state, UBK_RQ_DELAYED,
+			   UBK_RQ_NORMAL) == UBK_RQ_DELAYED)
+		ubk_complete_late(blk_mq_rq_from_pdu(cmd));
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Dispatch with error-injection rules published (the slow path; see
+ * ubk_handle_rq()). A failed request never touches the store, so a failed
+ * write leaves the old data in place.
+ */
+static noinline blk_status_t ubk_handle_rq_inj(struct ubk_queue *uq,
+					       struct request *rq)
+{
+	struct uringblk_dev *dev = uq->dev;
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	blk_status_t st;
+	u32 usec = 0;
+	int act;
+
+	act = ubk_inj_decide(dev, rq, &usec);
+	switch (act) {
+	case UBK_INJ_ACT_TIMEOUT:
+		/* Started and held: ubk_timeout() completes it. */
+		return BLK_STS_OK;
+	case UBK_INJ_ACT_EIO:
+	case UBK_INJ_ACT_ENOSPC:
+		st = act == UBK_INJ_ACT_EIO ? BLK_STS_IOERR : BLK_STS_NOSPC;
+		/* One rate-limited line of ours instead of one per request. */
+		rq->rq_flags |= RQF_QUIET;
+		ubk_inj_report(dev, rq, st);
+		blk_mq_start_request(rq);
+		ubk_finish(uq, rq, st);
+		return BLK_STS_OK;
+	default:
+		break;
+	}
+
+	st = ubk_execute_retry(dev, rq);
+	if (unlikely(st == BLK_STS_RESOURCE))
+		return BLK_STS_RESOURCE;
+	blk_mq_start_request(rq);
+	if (act == UBK_INJ_ACT_DELAY) {
+		cmd->status = st;
+		atomic_set(&cmd->inj_state, UBK_RQ_DELAYED);
+		hrtimer_start(&cmd->timer, ns_to_ktime((u64)usec * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
+		return BLK_STS_OK;
+	}
+	ubk_finish(uq, rq, st);
+	return BLK_STS_OK;
+}
+
+/*
  * Dispatch one request. Returns BLK_STS_RESOURCE when the caller must give
  * the request back to blk-mq (not started); BLK_STS_OK otherwise (the
- * request was completed or queued for ->poll(), possibly with an error).
+ * request was completed, queued for ->poll(), or taken over by error
+ * injection, possibly with an error).
  */
 static blk_status_t ubk_handle_rq(struct request *rq)
 {
@@ -135,28 +284,17 @@ static blk_status_t ubk_handle_rq(struct request *rq)
 	else
 		ubk_stat_inc(&dev->stats, UBK_C_RETRIES);
 
-	st = ubk_execute(dev, rq);
-	if (unlikely(st == BLK_STS_RESOURCE)) {
-		if (cmd->retries < UBK_MAX_ALLOC_RETRIES) {
-			cmd->retries++;
-			ubk_stat_inc(&dev->stats, UBK_C_QUEUE_FULL);
-			return BLK_STS_RESOURCE;
-		}
-		st = BLK_STS_NOSPC;
-	}
+	/* No rules: one load and a predicted branch, no atomics, no locks. */
+	if (unlikely(rcu_access_pointer(dev->inj)))
+		return ubk_handle_rq_inj(uq, rq);
+
+	st = ubk_execute_retry(dev, rq);
+	if (unlikely(st == BLK_STS_RESOURCE))
+		return BLK_STS_RESOURCE;
 
 	/* Started only now: a request given back must not be started. */
 	blk_mq_start_request(rq);
-
-	if (rq->mq_hctx->type == HCTX_TYPE_POLL &&
-	    (rq->cmd_flags & REQ_POLLED)) {
-		cmd->status = st;
-		llist_add(&cmd->node, &uq->poll_list);
-		return BLK_STS_OK;
-	}
-
-	ubk_account(dev, rq, st);
-	blk_mq_end_request(rq, st);
+	ubk_finish(uq, rq, st);
 	return BLK_STS_OK;
 }
 
@@ -174,6 +312,7 @@ static void ubk_queue_rqs(ubk_rqs_arg_t rqlist)
 
 	ubk_rqs_requeue_init(&requeue);
 	while ((rq = ubk_rqs_pop(rqlist))) {
+		ubk_rqs_record_tag(rq);
 		if (ubk_handle_rq(rq) != BLK_STS_OK)
 			ubk_rqs_requeue_add(&requeue, rq);
 	}
@@ -206,6 +345,67 @@ static int ubk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	return n;
 }
 
+/*
+ * ->timeout(): the request timer (tag_set.timeout, queue/io_timeout) ran
+ * out. A request held by a timeout rule completes with BLK_STS_TIMEOUT
+ * (-ETIMEDOUT); any other request is one the driver completes itself (a
+ * delayed one, or a polled one nobody has reaped yet), so its timer is
+ * restarted.
+ */
+static enum blk_eh_timer_return ubk_timeout(struct request *rq)
+{
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct ubk_queue *uq = rq->mq_hctx->driver_data;
+
+	if (atomic_cmpxchg(&cmd->inj_state, UBK_RQ_HELD,
+			   UBK_RQ_NORMAL) != UBK_RQ_HELD)
+		return BLK_EH_RESET_TIMER;
+	cmd->status = BLK_STS_TIMEOUT;
+	ubk_inj_report(uq->dev, rq, BLK_STS_TIMEOUT);
+	ubk_complete_late(rq);
+	return BLK_EH_DONE;
+}
+
+/*
+ * Removal: complete what error injection holds. Held requests get
+ * BLK_STS_TIMEOUT; delayed ones lose the rest of their delay. The cmpxchg
+ * on inj_state decides a race with ->timeout() or the hrtimer: exactly one
+ * side completes the request. Polled requests are completed here too
+ * (blk_mq_complete_request() completes them locally): a poller is not
+ * guaranteed during removal.
+ */
+static bool ubk_release_rq(struct request *rq, void *data)
+{
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	if (atomic_cmpxchg(&cmd->inj_state, UBK_RQ_HELD,
+			   UBK_RQ_NORMAL) == UBK_RQ_HELD) {
+		cmd->status = BLK_STS_TIMEOUT;
+		blk_mq_complete_request(rq);
+		return true;
+	}
+	hrtimer_cancel(&cmd->timer);
+	if (atomic_cmpxchg(&cmd->inj_state, UBK_RQ_DELAYED,
+			   UBK_RQ_NORMAL) == UBK_RQ_DELAYED)
+		blk_mq_complete_request(rq);
+	return true;
+}
+
+/*
+ * Complete every request held or delayed by error injection. The caller
+ * has unpublished the rules for good (ubk_inj_shutdown()), so nothing new
+ * is held; quiescing waits for a ->queue_rq() that is still between its
+ * decision and arming the hrtimer.
+ */
+void ubk_release_held(struct uringblk_dev *dev)
+{
+	struct request_queue *q = dev->disk->queue;
+
+	blk_mq_quiesce_queue(q);
+	blk_mq_tagset_busy_iter(&dev->tag_set, ubk_release_rq, NULL);
+	blk_mq_unquiesce_queue(q);
+}
+
 static int ubk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
 			 unsigned int hctx_idx)
 {
@@ -224,6 +424,9 @@ static int ubk_init_request(struct blk_mq_tag_set *set, struct request *rq,
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
 	memset(cmd, 0, sizeof(*cmd));
+	atomic_set(&cmd->inj_state, UBK_RQ_NORMAL);
+	ubk_hrtimer_setup(&cmd->timer, ubk_delay_timer_fn, CLOCK_MONOTONIC,
+			  HRTIMER_MODE_REL);
 	return 0;
 }
 
@@ -264,6 +467,8 @@ static void ubk_map_queues(struct blk_mq_tag_set *set)
 static const struct blk_mq_ops ubk_mq_ops = {
 	.queue_rq	= ubk_queue_rq,
 	.queue_rqs	= ubk_queue_rqs,
+	.complete	= ubk_complete_rq,
+	.timeout	= ubk_timeout,
 	.poll		= ubk_poll,
 	.init_hctx	= ubk_init_hctx,
 	.init_request	= ubk_init_request,
@@ -285,6 +490,8 @@ int ubk_init_tag_set(struct uringblk_dev *dev)
 	set->queue_depth = ubk_cfg.queue_depth;
 	set->numa_node = NUMA_NO_NODE;
 	set->cmd_size = sizeof(struct ubk_cmd);
+	/* queue/io_timeout starts here; blk-mq uses 30 s for 0. */
+	set->timeout = msecs_to_jiffies(ubk_cfg.io_timeout_ms);
 	set->flags = UBK_TAG_SET_FLAGS;
 	set->driver_data = dev;
 	return blk_mq_alloc_tag_set(set);

@@ -118,6 +118,22 @@ static inline void ubk_rqs_finish(ubk_rqs_arg_t rqlist,
 }
 #endif
 
+/*
+ * tags->rqs[tag] is how blk-mq finds started requests by tag: the request
+ * timeout scan, /sys/block/X/inflight and blk_mq_tagset_busy_iter() all
+ * use it. Requests issued through ->queue_rqs() skip
+ * blk_mq_get_driver_tag(), which is what records them on 6.1, so drivers
+ * with ->queue_rqs() record them themselves (6.1's nvme and virtio_blk
+ * do). 6.12's blk_mq_start_request() records every request itself; the
+ * store is kept on every older kernel, where it is at worst redundant.
+ */
+static inline void ubk_rqs_record_tag(struct request *rq)
+{
+#if !UBK_KV_GE(6, 12, 0)
+	rq->mq_hctx->tags->rqs[rq->tag] = rq;
+#endif
+}
+
 /* ---- queue limits and disk allocation ---- */
 
 /* What the driver wants; applied by ubk_alloc_disk() in the kernel's way. */
@@ -226,6 +242,26 @@ static inline bool ubk_queue_fua_on(struct request_queue *q)
 	return q->limits.features & BLK_FEAT_FUA;
 #else
 	return test_bit(QUEUE_FLAG_FUA, &q->queue_flags);
+#endif
+}
+
+/* ---- timers ---- */
+
+#include <linux/hrtimer.h>
+
+/*
+ * 6.13 "hrtimers: Introduce hrtimer_setup()" sets the callback together
+ * with the clock and mode; hrtimer_init() is gone in 6.15.
+ */
+static inline void ubk_hrtimer_setup(struct hrtimer *timer,
+				     enum hrtimer_restart (*fn)(struct hrtimer *),
+				     clockid_t clock_id, enum hrtimer_mode mode)
+{
+#if UBK_KV_GE(6, 13, 0)
+	hrtimer_setup(timer, fn, clock_id, mode);
+#else
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = fn;
 #endif
 }
 

@@ -10,14 +10,17 @@
  * only appears once every disk exists.
  *
  * Unload: unregister the control node first, then for each device remove it
- * from the table (ubk_dev_get() fails from then on), del_gendisk() (drains
- * I/O), wait until every ubk_dev_get() reference is dropped, and free
- * everything. rcu_barrier() at the end waits for the deferred page frees.
+ * from the table (ubk_dev_get() fails from then on), drop its error
+ * injection rules and complete the requests they hold, del_gendisk()
+ * (drains I/O), wait until every ubk_dev_get() reference is dropped, and
+ * free everything. rcu_barrier() at the end waits for the deferred page
+ * frees.
  */
 #include "compat.h"
 
 #include <linux/hdreg.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -74,6 +77,8 @@ static const struct kernel_param_ops ubk_uint_param_ops = {
 #define UBK_CAPACITY_MB_MAX	(4U << 20)	/* 4 TiB */
 #define UBK_MAX_IO_KB_MIN	(PAGE_SIZE >> 10)
 #define UBK_MAX_IO_KB_MAX	(65536U >> 1)	/* 65536 sectors */
+#define UBK_IO_TIMEOUT_MS_MIN	10
+#define UBK_IO_TIMEOUT_MS_MAX	3600000U	/* 1 h */
 
 static struct ubk_uint_param nr_hw_queues;
 module_param_cb(nr_hw_queues, &ubk_uint_param_ops, &nr_hw_queues, 0444);
@@ -122,6 +127,11 @@ MODULE_PARM_DESC(max_io_size_kb,
 static unsigned int nr_devices = 1;
 module_param(nr_devices, uint, 0444);
 MODULE_PARM_DESC(nr_devices, "Number of devices /dev/uringblkN, 1-64 (default 1)");
+
+static unsigned int io_timeout_ms = 30000;
+module_param(io_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(io_timeout_ms,
+		 "Request timeout in ms, 10-3600000 (default 30000); per device at run time: /sys/block/uringblkN/queue/io_timeout");
 
 struct ubk_config ubk_cfg;
 
@@ -188,6 +198,9 @@ static int ubk_check_params(void)
 
 	if (!ubk_in_range("nr_devices", nr_devices, 1, UBK_MAX_DEVICES))
 		return -EINVAL;
+	if (!ubk_in_range("io_timeout_ms", io_timeout_ms, UBK_IO_TIMEOUT_MS_MIN,
+			  UBK_IO_TIMEOUT_MS_MAX))
+		return -EINVAL;
 
 	/*
 	 * blk-mq cannot spread more queues of one type than there are CPUs
@@ -205,6 +218,7 @@ static int ubk_check_params(void)
 	ubk_cfg.logical_block_size = logical_block_size;
 	ubk_cfg.max_io_size_kb = max_io_size_kb;
 	ubk_cfg.nr_devices = nr_devices;
+	ubk_cfg.io_timeout_ms = io_timeout_ms;
 	ubk_cfg.write_cache = write_cache;
 	ubk_cfg.discard = enable_discard;
 	ubk_cfg.write_zeroes = enable_write_zeroes;
@@ -399,6 +413,8 @@ static int ubk_dev_create(u32 id)
 	dev->write_cache = ubk_cfg.write_cache;
 	dev->discard = ubk_cfg.discard;
 	dev->write_zeroes = ubk_cfg.write_zeroes;
+	dev->lbs_shift = ilog2(lbs);
+	ubk_inj_init(dev);
 	dev->nr_default_queues = ubk_cfg.nr_hw_queues;
 	dev->nr_poll_queues = ubk_cfg.poll_queues;
 
@@ -485,6 +501,8 @@ static void ubk_dev_destroy(u32 id)
 	if (!dev)
 		return;
 
+	/* Held requests would make del_gendisk() wait for their timeout. */
+	ubk_inj_shutdown(dev);
 	del_gendisk(dev->disk);
 	/* Drop the table's reference and wait for admin holders. */
 	ubk_dev_put(dev);

@@ -138,6 +138,7 @@ UBK_COUNTER_ATTR(queue_full_events, UBK_C_QUEUE_FULL);
 UBK_COUNTER_ATTR(media_errors, UBK_C_MEDIA_ERRORS);
 UBK_COUNTER_ATTR(retries, UBK_C_RETRIES);
 UBK_COUNTER_ATTR(polled_completions, UBK_C_POLLED);
+UBK_COUNTER_ATTR(timeouts, UBK_C_TIMEOUTS);
 
 /* Write "1" (a trailing newline is fine) to reset counters and histograms. */
 static ssize_t stats_reset_store(struct device *d, struct device_attribute *a,
@@ -149,6 +150,20 @@ static ssize_t stats_reset_store(struct device *d, struct device_attribute *a,
 	return count;
 }
 static DEVICE_ATTR_WO(stats_reset);
+
+/* The rules of docs/error-injection.md: one line per write, one per rule read. */
+static ssize_t error_inject_show(struct device *d, struct device_attribute *a,
+				 char *buf)
+{
+	return ubk_inj_show(ubk_from_dev(d), buf);
+}
+
+static ssize_t error_inject_store(struct device *d, struct device_attribute *a,
+				  const char *buf, size_t count)
+{
+	return ubk_inj_store(ubk_from_dev(d), buf, count);
+}
+static DEVICE_ATTR_RW(error_inject);
 
 static struct attribute *ubk_attrs[] = {
 	&dev_attr_model.attr,
@@ -172,8 +187,10 @@ static struct attribute *ubk_attrs[] = {
 	&dev_attr_media_errors.attr,
 	&dev_attr_retries.attr,
 	&dev_attr_polled_completions.attr,
+	&dev_attr_timeouts.attr,
 	&dev_attr_mem_used_bytes.attr,
 	&dev_attr_stats_reset.attr,
+	&dev_attr_error_inject.attr,
 	&dev_attr_dev_id.attr,
 	&dev_attr_admin_node.attr,
 	NULL,

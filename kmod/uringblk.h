@@ -12,12 +12,16 @@
 #include <linux/blkdev.h>
 #include <linux/completion.h>
 #include <linux/kref.h>
+#include <linux/hrtimer.h>
 #include <linux/llist.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/ratelimit_types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "hist.h"
+#include "inject_rule.h"
 
 #define UBK_NAME		"uringblk"
 #define UBK_MODEL		"uringblk virtual RAM disk"	/* <= 40 bytes */
@@ -44,6 +48,7 @@ struct ubk_config {
 	unsigned int logical_block_size;
 	unsigned int max_io_size_kb;
 	unsigned int nr_devices;
+	unsigned int io_timeout_ms;	/* tag_set.timeout, queue/io_timeout */
 	bool write_cache;
 	bool discard;
 	bool write_zeroes;
@@ -93,6 +98,7 @@ enum ubk_ctr {
 	UBK_C_RETRIES,
 	UBK_C_POLLED,
 	UBK_C_CACHED_WRITES,	/* writes left in the volatile write cache */
+	UBK_C_TIMEOUTS,		/* requests completed with BLK_STS_TIMEOUT */
 	UBK_C_NR
 };
 
@@ -146,12 +152,26 @@ struct ubk_queue {
 	struct llist_head poll_list;	/* requests waiting for ->poll() */
 } ____cacheline_aligned_in_smp;
 
+/* ubk_cmd.inj_state: what error injection is doing with a started request. */
+enum ubk_inj_state {
+	UBK_RQ_NORMAL = 0,	/* completed by the data path as usual */
+	UBK_RQ_HELD,		/* timeout rule: only .timeout or removal completes it */
+	UBK_RQ_DELAYED,		/* delay rule: the hrtimer completes it */
+};
+
 /* Request PDU (tag_set.cmd_size). */
 struct ubk_cmd {
 	u64 start_ns;			/* ktime_get_ns() at first dispatch */
 	struct llist_node node;		/* on ubk_queue.poll_list */
-	blk_status_t status;		/* result, for the poll path */
+	blk_status_t status;		/* result, for the poll and .complete paths */
 	u8 retries;			/* BLK_STS_RESOURCE returns so far */
+	/*
+	 * Error injection only; the path without rules never touches these.
+	 * inj_state moves away from UBK_RQ_NORMAL only with cmpxchg, so a
+	 * held or delayed request is completed exactly once.
+	 */
+	atomic_t inj_state;		/* enum ubk_inj_state */
+	struct hrtimer timer;		/* delay rule */
 };
 
 struct uringblk_dev {
@@ -166,7 +186,14 @@ struct uringblk_dev {
 	bool write_cache;		/* volatile cache + FUA advertised */
 	bool discard;
 	bool write_zeroes;
+	unsigned int lbs_shift;		/* log2(logical_block_size) */
 
+	/*
+	 * Error injection (docs/error-injection.md). The rule table is
+	 * immutable and RCU-published; NULL when no rule is active, which is
+	 * all the I/O path checks (one load, next to the store it reads).
+	 */
+	struct ubk_inj_table __rcu *inj;
 	struct ubk_store store;
 	struct ubk_stats stats;
 
@@ -177,6 +204,13 @@ struct uringblk_dev {
 	 */
 	atomic64_t flush_epoch;
 
+	/* Error injection, writer side and reporting; never on the fast path. */
+	struct mutex inj_lock;		/* serializes updates of inj */
+	bool inj_dead;			/* device going away: no more rules */
+	struct ubk_inj_counters inj_ctr; /* remaining COUNTs, indexed by rules */
+	struct ratelimit_state inj_rs;	/* kernel log lines of injected failures */
+	atomic64_t inj_failed;		/* injected failures delivered, for the log */
+
 	struct kref ref;		/* ubk_dev_get() holders + the table */
 	struct completion released;	/* last reference dropped */
 	char serial[20];
@@ -184,6 +218,16 @@ struct uringblk_dev {
 
 /* blkmq.c */
 int ubk_init_tag_set(struct uringblk_dev *dev);
+void ubk_release_held(struct uringblk_dev *dev);
+
+/* inject.c */
+void ubk_inj_init(struct uringblk_dev *dev);
+void ubk_inj_shutdown(struct uringblk_dev *dev);
+ssize_t ubk_inj_show(struct uringblk_dev *dev, char *buf);
+ssize_t ubk_inj_store(struct uringblk_dev *dev, const char *buf, size_t count);
+int ubk_inj_decide(struct uringblk_dev *dev, struct request *rq, u32 *usec);
+void ubk_inj_report(struct uringblk_dev *dev, struct request *rq,
+		    blk_status_t st);
 
 /* sysfs.c */
 extern const struct attribute_group *ubk_attr_groups[];

@@ -3,11 +3,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <ostream>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include <uringblk/admin/format.hpp>
+#include <uringblk/admin/inject_cli.hpp>
+#include <uringblk/admin/metrics.hpp>
 #include <uringblk/device.hpp>
 #include <uringblk/sysfs.hpp>
 
@@ -35,6 +39,8 @@ struct Context {
   std::string device; // as a path
   std::ostream &out;
   std::ostream &err;
+  std::vector<std::string> devices; // metrics: as paths (empty: every device)
+  std::string textfile_dir;         // metrics --textfile
 
   int fail(const Error &e) const {
     err << format_error(subcommand, device, e);
@@ -106,21 +112,103 @@ int cmd_reset_stats(const Context &ctx) {
   return kExitOk;
 }
 
+// GET_STATS plus the sysfs-only counters of one device, in the Prometheus text format (all
+// devices, or the ones named). Output goes to stdout, or atomically to DIR/uringblk.prom.
+int cmd_metrics(const Context &ctx) {
+  if (ctx.format == OutputFormat::json) {
+    ctx.err << kProgram << ": metrics: only the Prometheus text format is available "
+            << "(no -o json)\nRun with --help for more information.\n";
+    return kExitUsage;
+  }
+  auto all = list_devices();
+  if (!all)
+    return ctx.fail(all.error());
+
+  std::vector<DeviceMetrics> ms;
+  auto collect = [&](const std::string &path, const DeviceInfo *known) -> int {
+    Context c = ctx;
+    c.device = path;
+    auto dev = Device::open(path, ctx.transport);
+    if (!dev)
+      return c.fail(dev.error());
+    DeviceInfo info;
+    if (known) {
+      info = *known;
+    } else {
+      auto name = device_name_from_path(path);
+      if (!name)
+        return c.fail(name.error());
+      auto it = std::find_if(all->begin(), all->end(),
+                             [&](const DeviceInfo &d) { return d.name == *name; });
+      if (it == all->end())
+        return c.fail(Error::from_errno(ENODEV, "list_devices", "no /sys/block/" + *name));
+      info = *it;
+    }
+    // The same disk named twice (uringblk0, /dev/disk/by-id/...) is reported once.
+    for (const auto &m : ms)
+      if (m.info.name == info.name)
+        return kExitOk;
+    auto st = dev->stats();
+    if (!st)
+      return c.fail(st.error());
+    DeviceMetrics m{info, *st, {}, {}, {}};
+    auto sysfs_u64 = [&](std::string_view attr) -> std::optional<std::uint64_t> {
+      auto v = read_attr_u64(info.name, attr);
+      return v ? std::optional<std::uint64_t>(*v) : std::nullopt;
+    };
+    m.write_zeroes_ops = sysfs_u64("write_zeroes_ops");
+    m.polled_completions = sysfs_u64("polled_completions");
+    m.mem_used_bytes = sysfs_u64("mem_used_bytes");
+    ms.push_back(std::move(m));
+    return kExitOk;
+  };
+  if (ctx.devices.empty()) {
+    for (const auto &d : *all)
+      if (int rc = collect(d.path, &d); rc != kExitOk)
+        return rc;
+  } else {
+    for (const auto &path : ctx.devices)
+      if (int rc = collect(path, nullptr); rc != kExitOk)
+        return rc;
+  }
+
+  const std::string text = metrics_text(ms);
+  if (ctx.textfile_dir.empty()) {
+    ctx.out << text;
+    return kExitOk;
+  }
+  if (auto r = write_textfile(ctx.textfile_dir, text); !r) {
+    Context c = ctx;
+    c.device = ctx.textfile_dir;
+    return c.fail(r.error());
+  }
+  return kExitOk;
+}
+
+enum class Operand { none, device, devices };
+
 struct Command {
   std::string_view name;
   std::string_view help;
-  bool takes_device;
+  Operand operand;
   int (*run)(const Context &);
 };
 
-constexpr std::array<Command, 7> kCommands{{
-    {"list", "List uringblk devices (from sysfs)", false, cmd_list},
-    {"identify", "Send IDENTIFY: model, firmware, capacity, features, queues", true, cmd_identify},
-    {"limits", "Send GET_LIMITS: queue and I/O limits", true, cmd_limits},
-    {"features", "Send GET_FEATURES: feature bitmap, decoded", true, cmd_features},
-    {"geometry", "Send GET_GEOMETRY: capacity and emulated CHS geometry", true, cmd_geometry},
-    {"stats", "Send GET_STATS: I/O counters and p50/p99 latencies", true, cmd_stats},
-    {"reset-stats", "Reset the statistics (writes 1 to sysfs stats_reset)", true, cmd_reset_stats},
+constexpr std::array<Command, 8> kCommands{{
+    {"list", "List uringblk devices (from sysfs)", Operand::none, cmd_list},
+    {"identify", "Send IDENTIFY: model, firmware, capacity, features, queues", Operand::device,
+     cmd_identify},
+    {"limits", "Send GET_LIMITS: queue and I/O limits", Operand::device, cmd_limits},
+    {"features", "Send GET_FEATURES: feature bitmap, decoded", Operand::device, cmd_features},
+    {"geometry", "Send GET_GEOMETRY: capacity and emulated CHS geometry", Operand::device,
+     cmd_geometry},
+    {"stats", "Send GET_STATS: I/O counters and p50/p99 latencies", Operand::device, cmd_stats},
+    {"reset-stats", "Reset the statistics (writes 1 to sysfs stats_reset)", Operand::device,
+     cmd_reset_stats},
+    {"metrics",
+     "Print every counter and the latency quantiles of all (or the given) devices in the "
+     "Prometheus text format",
+     Operand::devices, cmd_metrics},
 }};
 
 std::string failure_message(const CLI::App *, const CLI::Error &e) {
@@ -140,6 +228,8 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
   std::string format = "normal";
   std::string transport = "uring";
   std::string device;
+  std::vector<std::string> devices;
+  std::string textfile_dir;
 
   auto add_common = [&](CLI::App *a) {
     a->add_option("-o,--output-format", format, "Output format: normal|json")
@@ -157,10 +247,19 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
   for (const auto &c : kCommands) {
     CLI::App *sub = app.add_subcommand(std::string(c.name), std::string(c.help));
     add_common(sub);
-    if (c.takes_device)
+    if (c.operand == Operand::device)
       sub->add_option("device", device, "Block device: /dev/uringblkN, uringblkN or N")->required();
+    if (c.operand == Operand::devices) {
+      sub->add_option("devices", devices,
+                      "Block devices: /dev/uringblkN, uringblkN or N (default: every device)");
+      sub->add_option("--textfile", textfile_dir,
+                      "Write DIR/uringblk.prom atomically (for node_exporter's textfile "
+                      "collector) instead of printing")
+          ->type_name("DIR");
+    }
     subs.emplace_back(sub, &c);
   }
+  const InjectCommand inject(app, add_common);
 
   try {
     app.parse(argc, argv);
@@ -176,15 +275,21 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
     return code == 0 ? kExitOk : kExitUsage;
   }
 
+  if (inject.parsed())
+    return inject.run(parse_output_format(format).value_or(OutputFormat::normal), out, err);
   for (const auto &[sub, cmd] : subs) {
     if (!sub->parsed())
       continue;
     Context ctx{cmd->name,
                 parse_output_format(format).value_or(OutputFormat::normal),
                 parse_transport(transport).value_or(Transport::uring_cmd),
-                cmd->takes_device ? device_path_from_arg(device) : std::string(),
+                cmd->operand == Operand::device ? device_path_from_arg(device) : std::string(),
                 out,
-                err};
+                err,
+                {},
+                textfile_dir};
+    for (const auto &d : devices)
+      ctx.devices.push_back(device_path_from_arg(d));
     return cmd->run(ctx);
   }
   return kExitUsage; // unreachable: require_subcommand(1)

@@ -315,6 +315,71 @@ Json reset_stats_json(std::string_view device) {
   return j;
 }
 
+// ---- error injection --------------------------------------------------------
+
+namespace {
+std::string rule_line(const InjectRule &r) {
+  auto line = format_inject_rule(r);
+  return line ? *line : "?";
+}
+} // namespace
+
+std::string inject_list_text(std::span<const InjectRule> rules, std::string_view device) {
+  std::string out = title("Error injection", device) + "\n";
+  if (rules.empty())
+    out += "(no rules)\n";
+  for (const auto &r : rules)
+    out += rule_line(r) + "\n";
+  return out;
+}
+
+std::string inject_add_text(std::span<const InjectRule> added, std::string_view device) {
+  std::string out;
+  for (const auto &r : added)
+    out += std::string(device) + ": added " + rule_line(r) + "\n";
+  return out;
+}
+
+std::string inject_clear_text(std::string_view device) {
+  return std::string(device) + ": error injection rules cleared\n";
+}
+
+Json inject_rule_json(const InjectRule &r) {
+  Json j;
+  j["rule"] = rule_line(r);
+  j["kind"] = std::string(to_string(r.kind));
+  j["any"] = r.any;
+  j["lba"] = r.lba;
+  j["count"] = r.count;
+  j["pct"] = r.pct;
+  j["usec"] = r.usec;
+  return j;
+}
+
+Json inject_list_json(std::span<const InjectRule> rules, std::string_view device) {
+  Json j = header(device);
+  Json arr = Json::array();
+  for (const auto &r : rules)
+    arr.push_back(inject_rule_json(r));
+  j["rules"] = std::move(arr);
+  return j;
+}
+
+Json inject_add_json(std::span<const InjectRule> added, std::string_view device) {
+  Json j = header(device);
+  Json arr = Json::array();
+  for (const auto &r : added)
+    arr.push_back(inject_rule_json(r));
+  j["added"] = std::move(arr);
+  return j;
+}
+
+Json inject_clear_json(std::string_view device) {
+  Json j = header(device);
+  j["cleared"] = true;
+  return j;
+}
+
 Json error_json(std::string_view subcommand, std::string_view device, const Error &e) {
   Json j;
   j["version"] = kJsonVersion;

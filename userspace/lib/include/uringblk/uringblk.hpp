@@ -5,6 +5,7 @@
 #include <linux/uringblk.h>
 
 #include <uringblk/device.hpp>
+#include <uringblk/inject.hpp>
 #include <uringblk/result.hpp>
 #include <uringblk/sysfs.hpp>
 #include <uringblk/types.hpp>

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <uringblk/inject.hpp>
 #include <uringblk/result.hpp>
 #include <uringblk/sysfs.hpp>
 #include <uringblk/types.hpp>
@@ -60,6 +61,15 @@ Json stats_json(const Stats &s, std::string_view device);
 Json list_json(std::span<const DeviceInfo> devices);
 Json reset_stats_json(std::string_view device);
 Json error_json(std::string_view subcommand, std::string_view device, const Error &e);
+
+// Error injection (inject add|list|clear): rules are shown as the lines that create them.
+std::string inject_list_text(std::span<const InjectRule> rules, std::string_view device);
+std::string inject_add_text(std::span<const InjectRule> added, std::string_view device);
+std::string inject_clear_text(std::string_view device);
+Json inject_rule_json(const InjectRule &r);
+Json inject_list_json(std::span<const InjectRule> rules, std::string_view device);
+Json inject_add_json(std::span<const InjectRule> added, std::string_view device);
+Json inject_clear_json(std::string_view device);
 
 /// JSON as printed: 2-space indent and a final newline.
 std::string render_json(const Json &j);

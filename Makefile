@@ -8,6 +8,9 @@
 #   make check      set-up + build + every test (unit and VM, both kernels)
 #   make demo       set-up + build + boot a VM, load the module, show it working
 #   make setup      install packages, kernels and initramfs (idempotent)
+#   make install    install module, tools, library, udev/systemd files, man
+#                   pages (PREFIX=/usr/local, DESTDIR=; packaging/install.mk)
+#   make dkms-src   module sources + dkms.conf into /usr/src/uringblk-<ver>
 #   make clean
 
 SHELL := /bin/bash
@@ -31,7 +34,7 @@ KDIR ?= $(DEFAULT_KDIR)
 all: $(if $(wildcard $(RUNNING_KDIR)/Makefile),kmod,kmod-all) userspace
 
 help:
-	@sed -n '3,13p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	$(TOP)/scripts/setup.sh
@@ -78,3 +81,5 @@ demo: setup
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/cmake $(BUILD)/vm
+
+include $(TOP)/packaging/install.mk

@@ -1,0 +1,468 @@
+#!/usr/bin/env bash
+# uringblk vs brd vs null_blk (memory_backed=1), measured side by side in one
+# boot. Runs INSIDE the test-bed guest, as root, in the repository root; the
+# host entry is bench/run.sh (docs/performance.md).
+#
+#   bench/compare.sh [--reps N] [--runtime S] [--ramp-ms MS] [--region MiB]
+#                    [--workloads a,b,...] [--devices uringblk,brd,null_blk]
+#                    [--ubk-params "k=v ..."] [--nullb-params "k=v ..."]
+#                    [--variant NAME=BASE:ATTR=VAL[,ATTR=VAL...]] [--no-nostats]
+#                    [--variant-workloads GLOB] [--host-load TEXT] [--out DIR]
+#                    [--quick]
+#
+# Loads the three devices with the same capacity (1 GiB) and logical block
+# size (512 B), pre-fills the measured region of each, then runs every
+# workload (bench/fio/<workload>.fio) on every device, devices interleaved and
+# their order rotated in each repetition, and prints the median IOPS, MiB/s,
+# p50/p99 completion latency, the ratios uringblk/brd and uringblk/null_blk and
+# pass/fail against the targets. It also measures 4K random read on uringblk
+# with block-layer accounting off (variant "uringblk-nostats"). A variant is
+# a base device measured again with /sys/block/<dev>/queue/ATTR set to VAL
+# during its runs (fio exec_prerun/exec_postrun), e.g.
+#   --variant uringblk-nowbt=uringblk:iostats=0,wbt_lat_usec=0
+# Variants run on the workloads matching --variant-workloads (default
+# iops-randread-4k-*; "*" for all).
+#
+# Results: DIR (default /tmp/uringblk-bench) gets compare.json, compare.md,
+# results.tsv and the raw fio JSON; compare.json, compare.md and results.tsv
+# are also printed between "=== BEGIN <name>" / "=== END <name>" lines so the
+# host (bench/run.sh) can copy them out of the guest.
+#
+# Exit status: 0 when every measurement ran (missing a target is reported, not
+# a failure); 1 when a device could not be set up or a fio run failed; 2 for
+# usage errors. Without build/kmod/$(uname -r)/uringblk_driver.ko the uringblk
+# part is skipped with a message and brd and null_blk are still measured.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+jobs_dir=$here/fio
+lib=$here/lib
+
+reps=3
+runtime=3
+ramp_ms=500
+region_mib=256
+capacity_gib=1
+bs=512
+workloads="iops-randread-4k-qd32,iops-randread-4k-qd32-poll,iops-randwrite-4k-qd32,iops-randwrite-4k-qd32-poll,bw-seqread-64k-qd16,bw-seqwrite-64k-qd16"
+devices="uringblk,brd,null_blk"
+ubk_params=""
+nullb_params=""
+VARIANT_SPECS=("uringblk-nostats=uringblk:iostats=0")
+variant_glob="iops-randread-4k-*"
+host_load=""
+out=/tmp/uringblk-bench
+ko=${UBK_KO:-$repo/build/kmod/$(uname -r)/uringblk_driver.ko}
+
+usage() {
+	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
+	exit 2
+}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--reps) reps=$2; shift 2 ;;
+	--runtime) runtime=$2; shift 2 ;;
+	--ramp-ms) ramp_ms=$2; shift 2 ;;
+	--region) region_mib=$2; shift 2 ;;
+	--workloads) workloads=$2; shift 2 ;;
+	--devices) devices=$2; shift 2 ;;
+	--ubk-params) ubk_params=$2; shift 2 ;;
+	--nullb-params) nullb_params=$2; shift 2 ;;
+	--variant) VARIANT_SPECS+=("$2"); shift 2 ;;
+	--no-nostats)
+		v=()
+		for x in "${VARIANT_SPECS[@]}"; do [[ $x == uringblk-nostats=* ]] || v+=("$x"); done
+		VARIANT_SPECS=("${v[@]}")
+		shift
+		;;
+	--variant-workloads) variant_glob=$2; shift 2 ;;
+	--host-load) host_load=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--quick) reps=1; runtime=1; ramp_ms=0; region_mib=128; shift ;;
+	-h | --help) usage ;;
+	*) echo "compare: unknown option $1" >&2; usage ;;
+	esac
+done
+for v in "$reps" "$runtime" "$ramp_ms" "$region_mib"; do
+	[[ $v =~ ^[0-9]+$ ]] || { echo "compare: not a whole number: '$v'" >&2; usage; }
+done
+[ "$reps" -ge 1 ] && [ "$runtime" -ge 1 ] || { echo "compare: --reps and --runtime must be >= 1" >&2; usage; }
+[ "$region_mib" -ge 1 ] && [ "$region_mib" -le $((capacity_gib * 1024)) ] ||
+	{ echo "compare: --region must be 1..$((capacity_gib * 1024)) MiB" >&2; usage; }
+IFS=, read -r -a WL <<<"$workloads"
+IFS=, read -r -a WANT <<<"$devices"
+for w in "${WL[@]}"; do
+	[ -f "$jobs_dir/$w.fio" ] || { echo "compare: no job file $jobs_dir/$w.fio" >&2; exit 2; }
+done
+
+log() { echo "compare: $*"; }
+fatal() {
+	echo "compare: ERROR: $*" >&2
+	exit 1
+}
+[ "$(id -u)" = 0 ] || fatal "must run as root (inside the test-bed guest: bench/run.sh)"
+command -v fio >/dev/null || fatal "fio not found"
+
+mkdir -p "$out/raw" || fatal "cannot create $out"
+rm -f "$out"/raw/*.json "$out"/*.tsv
+records=$out/records.tsv
+results=$out/results.tsv
+: >"$records"
+: >"$results"
+rec() { (IFS=$'\t'; echo "$*") >>"$records"; }
+failures=0
+
+wanted() {
+	local d
+	for d in "${WANT[@]}"; do [ "$d" = "$1" ] && return 0; done
+	return 1
+}
+wait_dev() {
+	local i
+	for i in $(seq 100); do
+		[ -b "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+mem_mib() { awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo; }
+
+# ---------------------------------------------------------------- devices
+declare -A PATH_OF PARAMS_OF
+DEVS=()
+
+if wanted uringblk && [ ! -f "$ko" ] && [ -z "${UBK_KO:-}" ]; then
+	# build/kmod/<dir> is named after the headers' kernel.release, which
+	# need not be uname -r (Debian: 6.1.192 vs 6.1.0-56-amd64): take the
+	# build whose vermagic is this kernel.
+	for k in "$repo"/build/kmod/*/uringblk_driver.ko; do
+		[ -f "$k" ] || continue
+		if [ "$(modinfo -F vermagic "$k" 2>/dev/null | cut -d' ' -f1)" = "$(uname -r)" ]; then
+			log "using $k (vermagic $(uname -r))"
+			ko=$k
+			break
+		fi
+	done
+fi
+if wanted uringblk; then
+	if [ ! -f "$ko" ]; then
+		log "SKIP uringblk: $ko not built (make kmod-all); measuring brd and null_blk only"
+	elif [ -d /sys/module/uringblk_driver ]; then
+		fatal "uringblk_driver is already loaded"
+	else
+		p="capacity_mb=$((capacity_gib * 1024)) $ubk_params"
+		# shellcheck disable=SC2086
+		insmod "$ko" $p || fatal "insmod $ko $p failed"
+		wait_dev /dev/uringblk0 || fatal "/dev/uringblk0 did not appear"
+		PATH_OF[uringblk]=/dev/uringblk0
+		PARAMS_OF[uringblk]="insmod uringblk_driver.ko $p"
+		DEVS+=(uringblk)
+	fi
+fi
+if wanted brd; then
+	[ -d /sys/module/brd ] && fatal "brd is already loaded"
+	p="rd_nr=1 rd_size=$((capacity_gib * 1024 * 1024)) max_part=0"
+	# shellcheck disable=SC2086
+	modprobe brd $p || fatal "modprobe brd $p failed"
+	wait_dev /dev/ram0 || fatal "/dev/ram0 did not appear"
+	PATH_OF[brd]=/dev/ram0
+	PARAMS_OF[brd]="modprobe brd $p"
+	DEVS+=(brd)
+fi
+if wanted null_blk; then
+	[ -d /sys/module/null_blk ] && fatal "null_blk is already loaded"
+	# One submission queue per CPU like uringblk's default, plus one poll
+	# queue for the hipri=1 runs; otherwise null_blk's defaults.
+	p="nr_devices=1 memory_backed=1 gb=$capacity_gib bs=$bs submit_queues=$(nproc) poll_queues=1 $nullb_params"
+	# shellcheck disable=SC2086
+	modprobe null_blk $p || fatal "modprobe null_blk $p failed"
+	wait_dev /dev/nullb0 || fatal "/dev/nullb0 did not appear"
+	PATH_OF[null_blk]=/dev/nullb0
+	PARAMS_OF[null_blk]="modprobe null_blk $p"
+	DEVS+=(null_blk)
+fi
+[ ${#DEVS[@]} -gt 0 ] || fatal "no device to measure"
+for d in "${DEVS[@]}"; do
+	dv=${PATH_OF[$d]}
+	sz=$(blockdev --getsize64 "$dv") || fatal "blockdev $dv"
+	ss=$(blockdev --getss "$dv")
+	[ "$sz" = $((capacity_gib << 30)) ] || fatal "$d: capacity $sz bytes, want $((capacity_gib << 30))"
+	[ "$ss" = "$bs" ] || fatal "$d: logical block size $ss, want $bs"
+done
+
+# -------------------------------------------------------------- pre-fill
+# Write the whole measured region once, so that reads hit allocated pages and
+# writes overwrite them (no first-touch allocation during the measurement).
+for d in "${DEVS[@]}"; do
+	dv=${PATH_OF[$d]}
+	before=$(mem_mib)
+	t0=$(date +%s.%N)
+	fio --name=prefill --filename="$dv" --ioengine=io_uring --direct=1 --rw=write \
+		--bs=1M --iodepth=8 --size="${region_mib}M" --output="$out/prefill-$d.txt" ||
+		{ cat "$out/prefill-$d.txt" >&2; fatal "$d: pre-fill failed"; }
+	after=$(mem_mib)
+	log "pre-filled $region_mib MiB of $d ($dv) in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s; MemAvailable -$((before - after)) MiB"
+done
+
+# ------------------------------------------------------- device metadata
+sched_of() { # the active scheduler: "[x]" in the list, or the only entry
+	local s
+	s=$(cat "/sys/block/$1/queue/scheduler" 2>/dev/null) || return 0
+	case $s in *\[*) s=${s#*[}; s=${s%%]*} ;; esac
+	echo "$s"
+}
+describe() { # describe NAME DEVICE-NAME-IN-OUTPUT
+	local d=$1 o=$2 n s
+	n=$(basename "${PATH_OF[$d]}")
+	rec O "$o"
+	rec D "$o" path s "${PATH_OF[$d]}"
+	rec D "$o" params s "${PARAMS_OF[$d]}"
+	rec D "$o" capacity_bytes n "$(blockdev --getsize64 "${PATH_OF[$d]}")"
+	rec D "$o" logical_block_size n "$(blockdev --getss "${PATH_OF[$d]}")"
+	s=$(sched_of "$n")
+	rec D "$o" scheduler s "${s:-n/a}"
+	rec D "$o" nr_hw_queues n "$(find "/sys/block/$n/mq" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)"
+	rec D "$o" nr_requests s "$(cat "/sys/block/$n/queue/nr_requests" 2>/dev/null || echo n/a)"
+	rec D "$o" io_poll s "$(cat "/sys/block/$n/queue/io_poll" 2>/dev/null || echo n/a)"
+	rec D "$o" write_cache s "$(cat "/sys/block/$n/queue/write_cache" 2>/dev/null || echo n/a)"
+	rec D "$o" iostats s "$(cat "/sys/block/$n/queue/iostats" 2>/dev/null || echo n/a)"
+	rec D "$o" wbt_lat_usec s "$(cat "/sys/block/$n/queue/wbt_lat_usec" 2>/dev/null || echo n/a)"
+}
+ORDER=("${DEVS[@]}")
+for d in "${DEVS[@]}"; do describe "$d" "$d"; done
+# Variants: NAME=BASE:ATTR=VAL,... -> $out/variant-NAME-on.sh / -off.sh set
+# and restore the queue attributes; the fio job runs them as exec_prerun /
+# exec_postrun.
+VARIANTS=()
+for spec in "${VARIANT_SPECS[@]}"; do
+	[[ $spec =~ ^([A-Za-z0-9_.-]+)=([A-Za-z0-9_]+):([A-Za-z0-9_]+=[^,]+(,[A-Za-z0-9_]+=[^,]+)*)$ ]] ||
+		{ echo "compare: bad --variant '$spec' (NAME=BASE:ATTR=VAL[,ATTR=VAL...])" >&2; exit 2; }
+	vname=${BASH_REMATCH[1]}
+	vbase=${BASH_REMATCH[2]}
+	vattrs=${BASH_REMATCH[3]}
+	if [ -z "${PATH_OF[$vbase]:-}" ]; then
+		log "SKIP variant $vname: $vbase is not measured"
+		continue
+	fi
+	q=/sys/block/$(basename "${PATH_OF[$vbase]}")/queue
+	on="#!/bin/sh"
+	off="#!/bin/sh"
+	ok=1
+	IFS=, read -r -a kvs <<<"$vattrs"
+	for kv in "${kvs[@]}"; do
+		a=${kv%%=*}
+		if [ ! -w "$q/$a" ]; then
+			log "SKIP variant $vname: $q/$a is not writable"
+			ok=0
+			break
+		fi
+		on+=$'\n'"echo '${kv#*=}' >$q/$a"
+		off+=$'\n'"echo '$(cat "$q/$a")' >$q/$a"
+	done
+	[ $ok = 1 ] || continue
+	printf '%s\n' "$on" >"$out/variant-$vname-on.sh"
+	printf '%s\n' "$off" >"$out/variant-$vname-off.sh"
+	chmod +x "$out/variant-$vname-on.sh" "$out/variant-$vname-off.sh"
+	PATH_OF[$vname]=${PATH_OF[$vbase]}
+	PARAMS_OF[$vname]="${PARAMS_OF[$vbase]}; queue/ ${vattrs//,/ } during its runs"
+	"$out/variant-$vname-on.sh"
+	describe "$vname" "$vname"
+	"$out/variant-$vname-off.sh"
+	VARIANTS+=("$vname")
+	ORDER+=("$vname")
+done
+variants_off() {
+	local v
+	for v in "${VARIANTS[@]}"; do "$out/variant-$v-off.sh"; done
+}
+# devices_for WORKLOAD: the devices and variants that run it
+devices_for() {
+	local v
+	printf '%s\n' "${DEVS[@]}"
+	# shellcheck disable=SC2053
+	[[ $1 == $variant_glob ]] || return 0
+	for v in "${VARIANTS[@]}"; do echo "$v"; done
+}
+
+for d in "${ORDER[@]}"; do
+	log "device $d: ${PATH_OF[$d]}: ${PARAMS_OF[$d]} (scheduler $(sched_of "$(basename "${PATH_OF[$d]}")"))"
+done
+
+# ------------------------------------------------------------- workloads
+wtitle() { sed -n '1s/^; *//p' "$jobs_dir/$1.fio"; }
+wdir() { case "$1" in *read*) echo read ;; *) echo write ;; esac; }
+for w in "${WL[@]}"; do rec W "$w" "$(wdir "$w")" "$(wtitle "$w")"; done
+
+# Targets (docs/performance.md): uringblk/brd and uringblk/null_blk of the
+# median IOPS; "-" marks a ratio reported for information.
+target() { # target WORKLOAD NUM DEN VALUE
+	local w
+	for w in "${WL[@]}"; do [ "$w" = "$1" ] && rec T "$1" "$2" "$3" "$4" && return; done
+}
+target iops-randread-4k-qd32-poll uringblk brd 1.00
+target iops-randwrite-4k-qd32-poll uringblk brd 1.00
+target iops-randread-4k-qd32 uringblk brd 0.95
+target iops-randwrite-4k-qd32 uringblk brd 0.95
+target iops-randread-4k-qd32-poll uringblk null_blk 1.20
+target iops-randwrite-4k-qd32-poll uringblk null_blk 1.20
+target iops-randread-4k-qd32 uringblk null_blk 1.20
+target iops-randwrite-4k-qd32 uringblk null_blk 1.20
+target bw-seqread-64k-qd16 uringblk brd 0.90
+target bw-seqread-64k-qd16 uringblk null_blk -
+target bw-seqwrite-64k-qd16 uringblk brd -
+target bw-seqwrite-64k-qd16 uringblk null_blk -
+for w in "${WL[@]}"; do
+	for v in "${VARIANTS[@]}"; do
+		# shellcheck disable=SC2053
+		[[ $w == $variant_glob ]] && target "$w" "$v" brd -
+	done
+done
+for w in "${WL[@]}"; do target "$w" brd null_blk -; done
+# any other workload given with --workloads: report its ratios too
+t=$'\t'
+for w in "${WL[@]}"; do
+	grep -q "^T${t}${w}${t}uringblk${t}brd${t}" "$records" || target "$w" uringblk brd -
+done
+
+kver=$(uname -r)
+rec M date s "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+rec M kernel s "$kver"
+rec M cpus n "$(nproc)"
+rec M mem_mib n "$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo)"
+rec M fio_version s "$(fio --version)"
+rec M reps n "$reps"
+rec M runtime_s n "$runtime"
+rec M ramp_s n "$(awk -v m="$ramp_ms" 'BEGIN { print m / 1000 }')"
+rec M region_mib n "$region_mib"
+rec M capacity_mib n "$((capacity_gib * 1024))"
+rec M logical_block_size n "$bs"
+rec M uringblk_present b "$([ -n "${PATH_OF[uringblk]:-}" ] && echo true || echo false)"
+if [ -n "${PATH_OF[uringblk]:-}" ]; then
+	rec M uringblk_ko s "${ko#"$repo"/}"
+	rec M uringblk_srcversion s "$(modinfo -F srcversion "$ko" 2>/dev/null)"
+	rec M uringblk_ko_md5 s "$(md5sum <"$ko" | cut -d' ' -f1)"
+fi
+rec M host_load s "${host_load:-unknown}"
+rec M clocksource s "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
+
+# ------------------------------------------------------------ measuring
+# One fio process per (repetition, workload): the workload's job file becomes
+# the [global] section and each device one stonewalled job, in the rotated
+# order, so the devices run one after the other and fio's start-up (seconds
+# under TCG) is paid once per workload, not once per device.
+# run_workload REP WORKLOAD DEVICE...
+run_workload() {
+	local r=$1 w=$2 d jf j rc dir lines
+	shift 2
+	dir=$(wdir "$w")
+	jf="$out/raw/r$r.$w.fio"
+	j="$out/raw/r$r.$w.json"
+	{
+		echo "; generated by bench/compare.sh from bench/fio/$w.fio"
+		echo "[global]"
+		sed -e '/^[[:space:]]*[;#]/d' -e '/^[[:space:]]*\[/d' -e '/^[[:space:]]*$/d' "$jobs_dir/$w.fio"
+		echo "size=${region_mib}M"
+		echo "time_based=1"
+		echo "runtime=$runtime"
+		echo "ramp_time=${ramp_ms}ms"
+		for d in "$@"; do
+			echo
+			echo "[$d]"
+			echo "stonewall"
+			echo "filename=${PATH_OF[$d]}"
+			if [ -x "$out/variant-$d-on.sh" ]; then
+				echo "exec_prerun=$out/variant-$d-on.sh"
+				echo "exec_postrun=$out/variant-$d-off.sh"
+			fi
+		done
+	} >"$jf"
+	(cd "$out/raw" && fio --output-format=json --output="$j" "$jf" 2>"$out/raw/r$r.$w.err")
+	rc=$?
+	variants_off
+	# one "R" record per job that ran without error
+	lines=$(awk -f "$lib/fio-json.awk" "$j" 2>/dev/null | awk -F '\t' -v r="$r" -v w="$w" -v dir="$dir" '
+		split($1, p, ".") >= 3 && p[1] == "jobs" {
+			i = p[2]
+			if (!(i in seen)) { seen[i] = 1; order[++n] = i }
+			rest = substr($1, length(p[1]) + length(p[2]) + 3)
+			if (rest == "jobname") name[i] = $2
+			else if (rest == "error") err[i] = $2
+			else if (rest == dir ".iops") iops[i] = $2
+			else if (rest == dir ".bw_bytes") bw[i] = $2
+			else if (rest == dir ".clat_ns.percentile.50.000000") p50[i] = $2
+			else if (rest == dir ".clat_ns.percentile.99.000000") p99[i] = $2
+			else if (rest == dir ".clat_ns.mean") mean[i] = $2
+		}
+		END {
+			for (x = 1; x <= n; x++) {
+				i = order[x]
+				if (err[i] != "0" || iops[i] == "" || iops[i] + 0 <= 0 || p50[i] == "" || p99[i] == "")
+					continue
+				printf "R\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r, w, name[i], iops[i], bw[i], p50[i], p99[i], mean[i]
+			}
+		}')
+	for d in "$@"; do
+		if ! printf '%s\n' "$lines" | awk -F '\t' -v d="$d" '$4 == d { f = 1 } END { exit !f }'; then
+			failures=$((failures + 1))
+			echo "compare: FAILED: rep $r $w on $d (${PATH_OF[$d]}): fio status $rc" >&2
+		fi
+	done
+	if [ $rc != 0 ] || [ -z "$lines" ]; then
+		sed 's/^/  fio: /' "$out/raw/r$r.$w.err" >&2
+	fi
+	[ -n "$lines" ] || return 0
+	printf '%s\n' "$lines" >>"$records"
+	printf '%s\n' "$lines" | cut -f2- >>"$results"
+	printf '%s\n' "$lines" | awk -F '\t' '{ printf "  rep %s  %-28s %-17s %10.0f IOPS %8.1f MiB/s  p50 %8.1f us  p99 %8.1f us\n", $2, $3, $4, $5, $6 / 1048576, $7 / 1000, $8 / 1000 }'
+}
+
+njobs=0
+for w in "${WL[@]}"; do njobs=$((njobs + $(devices_for "$w" | wc -l))); done
+log "$reps repetitions x $njobs runs of $runtime s + ${ramp_ms} ms: about $(((reps * (njobs * (runtime + 2) + ${#WL[@]} * 3) + 59) / 60)) min"
+
+printf 'rep\tworkload\tdevice\tiops\tbw_bytes\tp50_ns\tp99_ns\tclat_mean_ns\n' >"$results"
+t_start=$SECONDS
+for ((r = 1; r <= reps; r++)); do
+	wi=0
+	for w in "${WL[@]}"; do
+		mapfile -t list <<<"$(devices_for "$w")"	# (the guest has no /dev/fd)
+		n=${#list[@]}
+		rot=$(((r - 1 + wi) % n))
+		order=()
+		for ((i = 0; i < n; i++)); do order+=("${list[$(((i + rot) % n))]}"); done
+		run_workload "$r" "$w" "${order[@]}"
+		wi=$((wi + 1))
+	done
+done
+nres=$(grep -c '^R	' "$records")
+log "measured in $((SECONDS - t_start)) s: $nres of $((reps * njobs)) runs, $failures failed"
+[ "$nres" -gt 0 ] || fatal "no measurement succeeded"
+[ "$nres" = $((reps * njobs)) ] || [ "$failures" -gt 0 ] || failures=$((reps * njobs - nres))
+
+# ----------------------------------------------------------- reporting
+awk -v out=json -f "$lib/aggregate.awk" "$records" >"$out/compare.json" || fatal "aggregation failed"
+awk -v out=md -f "$lib/aggregate.awk" "$records" >"$out/compare.md" || fatal "aggregation failed"
+echo
+awk -v out=text -f "$lib/aggregate.awk" "$records" || fatal "aggregation failed"
+if [ -z "${PATH_OF[uringblk]:-}" ]; then
+	echo "compare: uringblk was not measured (module not built): no uringblk ratio"
+fi
+echo
+for f in compare.json compare.md results.tsv; do
+	echo "=== BEGIN $f"
+	cat "$out/$f"
+	echo "=== END $f"
+done
+
+# Unload (the guest is thrown away, but a clean unload belongs to the run).
+for d in "${DEVS[@]}"; do
+	case $d in
+	uringblk) rmmod uringblk_driver || { echo "compare: rmmod uringblk_driver failed" >&2; failures=$((failures + 1)); } ;;
+	brd) rmmod brd || true ;;
+	null_blk) rmmod null_blk || true ;;
+	esac
+done
+
+[ $failures = 0 ] || { echo "compare: $failures measurement(s) failed" >&2; exit 1; }
+exit 0

@@ -5,13 +5,16 @@
 #
 #   tests/vm/run [--kernel 6.1|6.12] -- bench/profile.sh [--device D]
 #       [--workload W] [--runtime S] [--region MiB] [--params "k=v ..."]
-#       [--iostats 0|1] [--wbt USEC] [--callers] [--chains SYM,...] [--top N]
+#       [--iostats 0|1] [--wbt USEC] [--callers] [--chains SYM,...]
+#       [--tree SYM,...] [--top N]
 #
 # D: uringblk (default), brd or null_blk (memory_backed=1 unless --params
 # says otherwise). W: a bench/fio job name (default iops-randread-4k-qd32).
 # Prints fio's result, the flat profile (self time per symbol, all CPUs) and,
 # with --callers, the call chains into the top symbols; with --chains, who
-# calls the given kernel symbols (e.g. read_hpet,ktime_get). Exit status non-zero
+# calls the given kernel symbols (e.g. read_hpet,ktime_get); with --tree,
+# what the given symbols spend their time in (inclusive, callee tree, e.g.
+# __blkdev_direct_IO_async to compare drivers per I/O). Exit status non-zero
 # when the device, fio or perf fails.
 set -uo pipefail
 
@@ -25,6 +28,7 @@ params=""
 iostats=""
 callers=0
 chains=""
+tree=""
 wbt=""
 top=45
 
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--iostats) iostats=$2; shift 2 ;;
 	--callers) callers=1; shift ;;
 	--chains) chains=$2; shift 2 ;;
+	--tree) tree=$2; shift 2 ;;
 	--wbt) wbt=$2; shift 2 ;;
 	--top) top=$2; shift 2 ;;
 	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2 ;;
@@ -126,9 +131,15 @@ done
 kill -0 $fpid 2>/dev/null || { cat /tmp/fio.txt; die "fio ended early"; }
 sleep 2
 echo "profile: fio running at ${SECONDS}s; sampling"
+l0=$(wc -l </tmp/fio.txt)
 perf_ctl enable
 sleep "$runtime"
 perf_ctl disable
+l1=$(wc -l </tmp/fio.txt)
+# fio's status lines during the window: "[r=10.7k IOPS]" -> mean IOPS
+win_iops=$(sed -n "$((l0 + 1)),${l1}p" /tmp/fio.txt | tr '\r' '\n' |
+	sed -n 's/.*[rw]=\([0-9.]*\)\([kM]\{0,1\}\) IOPS\].*/\1 \2/p' |
+	awk '{ v = $1 * ($2 == "k" ? 1000 : ($2 == "M" ? 1e6 : 1)); s += v; n++ } END { if (n) printf "%d", s / n }')
 echo "profile: sampled until ${SECONDS}s"
 # stop PID [SIGNAL]: signal it, give it 60 s, then SIGKILL
 stop() {
@@ -157,6 +168,7 @@ if ! grep -q 'err= 0' /tmp/fio.txt || { [ $rc != 0 ] && [ $rc -lt 128 ]; }; then
 fi
 [ -s /tmp/perf.data ] || die "perf recorded nothing ($(cat /tmp/perf.log))"
 grep -v '^Jobs' /tmp/fio.txt | grep -E 'IOPS=|clat percentiles|50.00th|99.00th' | head -8
+echo "profile: ${win_iops:-?} IOPS (fio status lines) while sampling ${runtime}s"
 
 echo
 echo "=== flat profile (self, all CPUs), $device, $workload"
@@ -183,5 +195,12 @@ if [ -n "$chains" ]; then
 	echo "=== who calls $chains (callee order, all commands)"
 	perfq report -i /tmp/perf.data --no-children --symbols "$chains" --sort sym --stdio \
 		-g callee,0.5,8 --max-stack 10 2>/dev/null | grep -v '^#' | grep -v '^$' | head -200
+fi
+if [ -n "$tree" ]; then
+	echo
+	echo "=== where $tree spend their time (fio only; inclusive samples, % of fio's samples, CPU us per I/O)"
+	perfq script -i /tmp/perf.data -F comm,ip,sym 2>/dev/null |
+		awk -v syms="$tree" -v comm=fio -v hz=1999 -v ios="$(( ${win_iops:-0} * runtime ))" \
+			-f "$here/lib/perf-tree.awk"
 fi
 exit 0

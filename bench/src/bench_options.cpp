@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+#include "bench_options.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace uringblk::bench {
+
+namespace {
+
+constexpr std::string_view kUsage =
+    R"(usage: uringblk-bench MODE -d DEV [options]
+MODE: latency (QD1, randread 4k) | iops (randread 4k qd32) | bandwidth (read 64k qd16)
+      | scaling (sweep --depths at --threads, then --thread-list at --qd)
+  -d, --device PATH        block device or file (opened O_DIRECT)
+  --rw randread|randwrite|read|write   --bs N[k|m]   --qd N (1..4096)   --threads N (1..64)
+  --time S (default 5) | --count N     --ramp S (default 0)
+  --size BYTES (default: device)       --offset BYTES (default 0)
+  --poll  --fixed-buffers  --fixed-files  --sqpoll
+  --batch-submit N  --batch-complete N (default: qd)
+  --depths LIST (default 1,4,16,64,256,1024)  --thread-list LIST (default 1,2,4)
+  --seed N  -o, --output human|json  --no-progress  -q, --quiet  -h, --help
+)";
+
+std::uint64_t parse_u64(std::string_view s, std::string_view what) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size())
+    throw UsageError(std::string(what) + ": not a number: '" + std::string(s) + "'");
+  return v;
+}
+
+std::uint32_t parse_u32_in(std::string_view s, std::string_view what, std::uint32_t lo,
+                           std::uint32_t hi) {
+  std::uint64_t v = parse_u64(s, what);
+  if (v < lo || v > hi)
+    throw UsageError(std::string(what) + ": " + std::string(s) + " is out of range " +
+                     std::to_string(lo) + ".." + std::to_string(hi));
+  return static_cast<std::uint32_t>(v);
+}
+
+Mode parse_mode(std::string_view s) {
+  if (s == "latency")
+    return Mode::latency;
+  if (s == "iops")
+    return Mode::iops;
+  if (s == "bandwidth")
+    return Mode::bandwidth;
+  if (s == "scaling")
+    return Mode::scaling;
+  throw UsageError("unknown mode '" + std::string(s) + "'");
+}
+
+Rw parse_rw(std::string_view s) {
+  if (s == "randread")
+    return Rw::randread;
+  if (s == "randwrite")
+    return Rw::randwrite;
+  if (s == "read")
+    return Rw::read;
+  if (s == "write")
+    return Rw::write;
+  throw UsageError("--rw: expected randread|randwrite|read|write, got '" + std::string(s) + "'");
+}
+
+} // namespace
+
+std::string_view to_string(Mode m) noexcept {
+  switch (m) {
+  case Mode::latency:
+    return "latency";
+  case Mode::iops:
+    return "iops";
+  case Mode::bandwidth:
+    return "bandwidth";
+  case Mode::scaling:
+    return "scaling";
+  }
+  return "?";
+}
+
+std::string_view to_string(Rw rw) noexcept {
+  switch (rw) {
+  case Rw::randread:
+    return "randread";
+  case Rw::randwrite:
+    return "randwrite";
+  case Rw::read:
+    return "read";
+  case Rw::write:
+    return "write";
+  }
+  return "?";
+}
+
+std::uint32_t Options::batch_submit_for(std::uint32_t point_qd) const noexcept {
+  return batch_submit == 0 ? point_qd : std::min(batch_submit, point_qd);
+}
+
+std::uint32_t Options::batch_complete_for(std::uint32_t point_qd) const noexcept {
+  return batch_complete == 0 ? point_qd : std::min(batch_complete, point_qd);
+}
+
+std::uint64_t parse_size(std::string_view s, std::string_view what) {
+  if (s.empty())
+    throw UsageError(std::string(what) + ": empty value");
+  unsigned shift = 0;
+  std::string_view digits = s;
+  switch (s.back()) {
+  case 'k':
+  case 'K':
+    shift = 10;
+    break;
+  case 'm':
+  case 'M':
+    shift = 20;
+    break;
+  case 'g':
+  case 'G':
+    shift = 30;
+    break;
+  case 't':
+  case 'T':
+    shift = 40;
+    break;
+  default:
+    break;
+  }
+  if (shift)
+    digits.remove_suffix(1);
+  std::uint64_t v = parse_u64(digits, what);
+  if (shift && v > (std::numeric_limits<std::uint64_t>::max() >> shift))
+    throw UsageError(std::string(what) + ": too large: '" + std::string(s) + "'");
+  return v << shift;
+}
+
+double parse_seconds(std::string_view s, std::string_view what) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v) || v < 0)
+    throw UsageError(std::string(what) + ": expected seconds >= 0, got '" + std::string(s) + "'");
+  return v;
+}
+
+std::vector<std::uint32_t> parse_list(std::string_view s, std::string_view what, std::uint32_t lo,
+                                      std::uint32_t hi) {
+  std::vector<std::uint32_t> out;
+  while (true) {
+    auto comma = s.find(',');
+    out.push_back(parse_u32_in(s.substr(0, comma), what, lo, hi));
+    if (comma == std::string_view::npos)
+      break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+Options parse_options(std::span<const std::string_view> args) {
+  Options o;
+  std::optional<Mode> mode;
+  std::optional<Rw> rw;
+  std::optional<std::uint64_t> bs;
+  std::optional<std::uint32_t> qd;
+  bool time_given = false, count_given = false;
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    std::string_view name = a;
+    std::optional<std::string_view> inline_val;
+    if (a.starts_with("--")) {
+      if (auto eq = a.find('='); eq != std::string_view::npos) {
+        name = a.substr(0, eq);
+        inline_val = a.substr(eq + 1);
+      }
+    }
+    auto value = [&]() -> std::string_view {
+      if (inline_val)
+        return *inline_val;
+      if (i + 1 >= args.size())
+        throw UsageError(std::string(name) + " needs a value");
+      return args[++i];
+    };
+    auto flag = [&] {
+      if (inline_val)
+        throw UsageError(std::string(name) + " takes no value");
+    };
+
+    if (name == "-h" || name == "--help") {
+      o.help = true;
+    } else if (name == "-d" || name == "--device") {
+      o.device = std::string(value());
+      if (o.device.empty())
+        throw UsageError("--device: empty path");
+    } else if (name == "--rw") {
+      rw = parse_rw(value());
+    } else if (name == "--bs") {
+      bs = parse_size(value(), "--bs");
+    } else if (name == "--qd") {
+      qd = parse_u32_in(value(), "--qd", 1, kMaxQd);
+    } else if (name == "--threads") {
+      o.threads = parse_u32_in(value(), "--threads", 1, kMaxThreads);
+    } else if (name == "--time") {
+      o.time_s = parse_seconds(value(), "--time");
+      time_given = true;
+    } else if (name == "--count") {
+      o.count = parse_size(value(), "--count");
+      count_given = true;
+    } else if (name == "--ramp") {
+      o.ramp_s = parse_seconds(value(), "--ramp");
+    } else if (name == "--size") {
+      o.size = parse_size(value(), "--size");
+    } else if (name == "--offset") {
+      o.offset = parse_size(value(), "--offset");
+    } else if (name == "--poll") {
+      flag();
+      o.poll = true;
+    } else if (name == "--fixed-buffers") {
+      flag();
+      o.fixed_buffers = true;
+    } else if (name == "--fixed-files") {
+      flag();
+      o.fixed_files = true;
+    } else if (name == "--sqpoll") {
+      flag();
+      o.sqpoll = true;
+    } else if (name == "--batch-submit") {
+      o.batch_submit = parse_u32_in(value(), "--batch-submit", 1, kMaxQd);
+    } else if (name == "--batch-complete") {
+      o.batch_complete = parse_u32_in(value(), "--batch-complete", 1, kMaxQd);
+    } else if (name == "--depths") {
+      o.depths = parse_list(value(), "--depths", 1, kMaxQd);
+    } else if (name == "--thread-list") {
+      o.thread_list = parse_list(value(), "--thread-list", 1, kMaxThreads);
+    } else if (name == "--seed") {
+      o.seed = parse_u64(value(), "--seed");
+    } else if (name == "-o" || name == "--output") {
+      std::string_view v = value();
+      if (v == "human")
+        o.output = Output::human;
+      else if (v == "json")
+        o.output = Output::json;
+      else
+        throw UsageError("-o: expected human|json, got '" + std::string(v) + "'");
+    } else if (name == "--no-progress") {
+      flag();
+      o.progress = false;
+    } else if (name == "-q" || name == "--quiet") {
+      flag();
+      o.quiet = true;
+      o.progress = false;
+    } else if (a.starts_with("-") && a.size() > 1) {
+      throw UsageError("unknown option '" + std::string(a) + "'");
+    } else if (!mode) {
+      mode = parse_mode(a);
+    } else {
+      throw UsageError("unexpected argument '" + std::string(a) + "'");
+    }
+  }
+  if (o.help)
+    return o;
+
+  if (!mode)
+    throw UsageError("missing MODE (latency|iops|bandwidth|scaling)");
+  o.mode = *mode;
+  if (o.device.empty())
+    throw UsageError("missing -d DEV");
+
+  switch (o.mode) {
+  case Mode::latency:
+    o.rw = rw.value_or(Rw::randread);
+    o.bs = bs.value_or(4096);
+    if (qd && *qd != 1)
+      o.warnings.push_back("latency mode runs at QD1; ignoring --qd " + std::to_string(*qd));
+    o.qd = 1;
+    break;
+  case Mode::iops:
+    o.rw = rw.value_or(Rw::randread);
+    o.bs = bs.value_or(4096);
+    o.qd = qd.value_or(32);
+    break;
+  case Mode::bandwidth:
+    o.rw = rw.value_or(Rw::read);
+    o.bs = bs.value_or(65536);
+    o.qd = qd.value_or(16);
+    break;
+  case Mode::scaling:
+    o.rw = rw.value_or(Rw::randread);
+    o.bs = bs.value_or(4096);
+    o.qd = qd.value_or(32);
+    if (o.depths.empty())
+      o.depths = {1, 4, 16, 64, 256, 1024};
+    if (o.thread_list.empty())
+      o.thread_list = {1, 2, 4};
+    break;
+  }
+  if (o.mode != Mode::scaling && (!o.depths.empty() || !o.thread_list.empty()))
+    throw UsageError("--depths/--thread-list are only for scaling mode");
+
+  if (o.bs == 0 || o.bs % 512 != 0)
+    throw UsageError("--bs: " + std::to_string(o.bs) + " is not a positive multiple of 512");
+  if (o.bs > kMaxBs)
+    throw UsageError("--bs: at most " + std::to_string(kMaxBs) + " bytes");
+  if (o.offset % 512 != 0)
+    throw UsageError("--offset: " + std::to_string(o.offset) + " is not a multiple of 512");
+  if (o.size && *o.size < o.bs)
+    throw UsageError("--size: smaller than one block of --bs " + std::to_string(o.bs));
+  if (time_given && count_given)
+    throw UsageError("--time and --count are exclusive");
+  if (count_given) {
+    if (o.count == 0)
+      throw UsageError("--count: must be at least 1");
+    o.time_s = 0;
+  } else if (o.time_s <= 0) {
+    throw UsageError("--time: must be > 0");
+  }
+  return o;
+}
+
+std::vector<Point> plan_points(const Options &o, unsigned online_cpus) {
+  if (o.mode != Mode::scaling)
+    return {Point{o.qd, o.threads}};
+  std::vector<Point> pts;
+  for (auto d : o.depths)
+    pts.push_back({d, o.threads});
+  unsigned cap = std::max(1u, online_cpus);
+  bool any = false;
+  for (auto t : o.thread_list) {
+    if (t <= cap) {
+      pts.push_back({o.qd, t});
+      any = true;
+    }
+  }
+  if (!any)
+    pts.push_back({o.qd, 1});
+  return pts;
+}
+
+std::string_view usage_text() noexcept { return kUsage; }
+
+} // namespace uringblk::bench

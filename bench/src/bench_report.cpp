@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+#include "bench_report.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+namespace uringblk::bench {
+
+namespace {
+
+double us(std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
+
+std::string bytes_human(std::uint64_t b) {
+  static constexpr const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  unsigned u = 0;
+  while (u + 1 < std::size(units) && b >= 1024 && b % 1024 == 0) {
+    b /= 1024;
+    ++u;
+  }
+  return std::to_string(b) + (u ? std::string(" ") + units[u] : std::string());
+}
+
+} // namespace
+
+nlohmann::ordered_json result_json(const PointResult &r) {
+  nlohmann::ordered_json j;
+  j["qd"] = r.qd;
+  j["threads"] = r.threads;
+  j["ios"] = r.ios;
+  j["elapsed_s"] = r.elapsed_s;
+  j["iops"] = r.iops();
+  j["bw_mib_s"] = r.bw_mib_s();
+  j["lat_us"] = {{"min", us(r.lat.min())},          {"mean", r.lat.mean() / 1000.0},
+                 {"p50", us(r.lat.percentile(50))}, {"p90", us(r.lat.percentile(90))},
+                 {"p99", us(r.lat.percentile(99))}, {"p99_9", us(r.lat.percentile(99.9))},
+                 {"max", us(r.lat.max())}};
+  j["cpu"] = {{"user_s", r.user_s}, {"sys_s", r.sys_s}, {"us_per_io", r.cpu_us_per_io()}};
+  return j;
+}
+
+nlohmann::ordered_json report_json(const RunInfo &run, std::span<const PointResult> results) {
+  const Options &o = run.opts;
+  nlohmann::ordered_json s;
+  s["rw"] = to_string(o.rw);
+  s["bs"] = o.bs;
+  s["qd"] = o.qd;
+  s["threads"] = o.threads;
+  s["time_s"] = o.time_s;
+  s["count"] = o.count;
+  s["ramp_s"] = o.ramp_s;
+  s["size"] = run.size;
+  s["offset"] = o.offset;
+  s["poll"] = o.poll;
+  s["fixed_buffers"] = o.fixed_buffers;
+  s["fixed_files"] = o.fixed_files;
+  s["sqpoll"] = o.sqpoll;
+  s["batch_submit"] = o.batch_submit_for(o.qd);
+  s["batch_complete"] = o.batch_complete_for(o.qd);
+  s["seed"] = o.seed;
+  if (o.mode == Mode::scaling) {
+    s["depths"] = o.depths;
+    s["thread_list"] = o.thread_list;
+  }
+
+  nlohmann::ordered_json j;
+  j["tool"] = "uringblk-bench";
+  j["schema"] = 1;
+  j["mode"] = to_string(o.mode);
+  j["device"] = o.device;
+  j["settings"] = std::move(s);
+  auto arr = nlohmann::ordered_json::array();
+  for (const auto &r : results)
+    arr.push_back(result_json(r));
+  j["results"] = std::move(arr);
+  return j;
+}
+
+std::string settings_line(const RunInfo &run) {
+  const Options &o = run.opts;
+  std::ostringstream os;
+  os << "rw=" << to_string(o.rw) << " bs=" << o.bs;
+  if (o.mode == Mode::scaling) {
+    os << " depths=";
+    for (std::size_t i = 0; i < o.depths.size(); ++i)
+      os << (i ? "," : "") << o.depths[i];
+    os << "@threads=" << o.threads << " thread-list=";
+    for (std::size_t i = 0; i < o.thread_list.size(); ++i)
+      os << (i ? "," : "") << o.thread_list[i];
+    os << "@qd=" << o.qd;
+  } else {
+    os << " qd=" << o.qd << " threads=" << o.threads;
+  }
+  if (o.count)
+    os << " count=" << o.count;
+  else
+    os << " time=" << o.time_s << "s";
+  if (o.ramp_s > 0)
+    os << " ramp=" << o.ramp_s << "s";
+  os << " region=" << bytes_human(run.size) << "@" << o.offset;
+  if (o.batch_submit)
+    os << " batch-submit=" << o.batch_submit;
+  if (o.batch_complete)
+    os << " batch-complete=" << o.batch_complete;
+  if (o.poll)
+    os << " poll";
+  if (o.sqpoll)
+    os << " sqpoll";
+  if (o.fixed_buffers)
+    os << " fixed-buffers";
+  if (o.fixed_files)
+    os << " fixed-files";
+  os << " seed=" << o.seed;
+  return os.str();
+}
+
+std::string report_human(const RunInfo &run, std::span<const PointResult> results) {
+  std::ostringstream os;
+  os << "uringblk-bench " << to_string(run.opts.mode) << " " << run.opts.device << "\n  "
+     << settings_line(run) << "\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "  %5s %3s %12s %10s %10s %9s %9s %9s %9s %9s %9s %8s\n", "qd",
+                "thr", "ios", "IOPS", "MiB/s", "mean us", "p50 us", "p90 us", "p99 us", "p99.9 us",
+                "max us", "CPU us/IO");
+  os << line;
+  for (const auto &r : results) {
+    std::snprintf(line, sizeof line,
+                  "  %5u %3u %12llu %10.0f %10.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8.2f\n",
+                  r.qd, r.threads, static_cast<unsigned long long>(r.ios), r.iops(), r.bw_mib_s(),
+                  r.lat.mean() / 1000.0, us(r.lat.percentile(50)), us(r.lat.percentile(90)),
+                  us(r.lat.percentile(99)), us(r.lat.percentile(99.9)), us(r.lat.max()),
+                  r.cpu_us_per_io());
+    os << line;
+  }
+  return os.str();
+}
+
+} // namespace uringblk::bench

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// The test modes of uringblk_test (docs/uringblk_test.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "util.hpp"
+
+namespace ubt {
+
+struct Options {
+  std::optional<std::uint64_t> io_size; ///< --io-size
+  unsigned duration = 0;                ///< --duration (seconds)
+  unsigned concurrent = 4;              ///< --concurrent
+  std::uint64_t seed = 0;               ///< --seed (random when not given)
+  bool corrupt_expected = false;        ///< --corrupt-expected (self-check of --basic)
+};
+
+/// Each mode throws Failure on the first failed check and Skip when it does not apply.
+void mode_basic(Target &t, const Options &o);
+void mode_io_size(Target &t, const Options &o);
+void mode_error_tests(Target &t, const Options &o);
+void mode_poll(Target &t, const Options &o);
+void mode_fixed_buffers(Target &t, const Options &o);
+void mode_admin_commands(Target &t, const Options &o);
+void mode_sync_tests(Target &t, const Options &o);
+void mode_stress(Target &t, const Options &o);
+void mode_queue_stress(Target &t, const Options &o);
+
+} // namespace ubt

@@ -65,8 +65,9 @@ log=$out/compare-$sfx.log
 host_load="host loadavg $(cut -d' ' -f1-3 /proc/loadavg) at start, $(nproc) host CPUs"
 echo "bench/run: kernel $kernel, $reps reps x ${runtime}s, $cpus vCPUs, $mem MiB, timeout ${tmo}s; $host_load"
 
+# UBK_KO (a module built elsewhere, under the repository) is passed on.
 "$repo/tests/vm/run" --kernel "$kernel" --cpus "$cpus" --mem "$mem" --timeout "$tmo" -- \
-	bench/compare.sh --reps "$reps" --runtime "$runtime" --host-load "$host_load" "${extra[@]}" |
+	env ${UBK_KO:+UBK_KO="$UBK_KO"} bench/compare.sh --reps "$reps" --runtime "$runtime" --host-load "$host_load" "${extra[@]}" |
 	tee "$log"
 status=${PIPESTATUS[0]}
 echo "bench/run: host loadavg at the end $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"

@@ -4,9 +4,9 @@
 #   make install-kmod   the module for KDIR's kernel into /lib/modules/<kver>/updates,
 #                       then depmod (skipped when DESTDIR is set)
 #   make install-userspace
-#                       uringblk-admin, liburingblk-uapi (headers, library, CMake
-#                       package, pkg-config) via cmake --install; uringblk-bench
-#                       when it has been built
+#                       uringblk-admin, uringblk-bench, uringblk_test,
+#                       liburingblk-uapi (headers, library, CMake package,
+#                       pkg-config) via cmake --install
 #   make install-data   udev rules, systemd unit + helper, /etc/uringblk.conf,
 #                       modprobe.d example, man pages
 #   make dkms-src       the module sources + dkms.conf in /usr/src/uringblk-<version>
@@ -53,10 +53,6 @@ install-userspace:
 	@[ -f $(BUILD)/cmake/CMakeCache.txt ] && [ -x $(BUILD)/cmake/userspace/admin/uringblk-admin ] || \
 		$(MAKE) --no-print-directory -f $(TOP)/Makefile userspace
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)/cmake --prefix $(PREFIX)
-	@bench=$$(find $(BUILD)/cmake -name uringblk-bench -type f -perm -u+x 2>/dev/null | head -n1); \
-	if [ -n "$$bench" ] && [ ! -e $(DESTDIR)$(PREFIX)/bin/uringblk-bench ]; then \
-		$(INSTALL) -D -m 0755 $$bench $(DESTDIR)$(PREFIX)/bin/uringblk-bench && \
-		echo "install: $(DESTDIR)$(PREFIX)/bin/uringblk-bench"; fi
 
 install-data:
 	$(INSTALL) -D -m 0644 $(TOP)/udev/60-uringblk.rules $(DESTDIR)$(UDEVRULESDIR)/60-uringblk.rules

@@ -63,7 +63,8 @@ expect_eq "vermagic of the module DKMS built from the package" "$(modinfo -F ver
 
 # ---- uringblk-tools
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-expect_files "$root" usr/sbin/uringblk-admin usr/include/uringblk/uringblk.hpp \
+expect_files "$root" usr/sbin/uringblk-admin usr/bin/uringblk-bench usr/bin/uringblk_test \
+	usr/include/uringblk/uringblk.hpp \
 	usr/include/uringblk/device.hpp usr/include/linux/uringblk.h \
 	"usr/lib/$multiarch/liburingblk-uapi.a" "usr/lib/$multiarch/pkgconfig/uringblk-uapi.pc" \
 	"usr/lib/$multiarch/cmake/uringblk/uringblkConfig.cmake" \

@@ -161,7 +161,7 @@ enum ubk_inj_state {
 
 /* Request PDU (tag_set.cmd_size). */
 struct ubk_cmd {
-	u64 start_ns;			/* ktime_get_ns() at first dispatch */
+	u64 start_ns;			/* local_clock() at first dispatch */
 	struct llist_node node;		/* on ubk_queue.poll_list */
 	blk_status_t status;		/* result, for the poll and .complete paths */
 	u8 retries;			/* BLK_STS_RESOURCE returns so far */

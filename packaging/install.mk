@@ -68,6 +68,8 @@ install-data:
 	$(INSTALL) -D -m 0644 $(TOP)/packaging/uringblk-modprobe.conf \
 		$(DESTDIR)$(DOCDIR)/examples/uringblk-modprobe.conf
 	$(INSTALL) -D -m 0644 $(TOP)/man/uringblk-admin.8 $(DESTDIR)$(MANDIR)/man8/uringblk-admin.8
+	$(INSTALL) -D -m 0644 $(TOP)/man/uringblk_test.1 $(DESTDIR)$(MANDIR)/man1/uringblk_test.1
+	$(INSTALL) -D -m 0644 $(TOP)/man/uringblk-bench.1 $(DESTDIR)$(MANDIR)/man1/uringblk-bench.1
 	@if [ -z "$(DESTDIR)" ] && command -v udevadm >/dev/null && [ -d /run/udev ]; then \
 		udevadm control --reload || true; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi

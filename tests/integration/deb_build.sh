@@ -11,7 +11,7 @@
 #    headers, CMake package and a relocatable .pc (a C++ program builds and
 #    runs against the unpacked files through pkg-config), the udev rules,
 #    systemd unit and its helper, /etc/uringblk.conf as a conffile, the
-#    modprobe.d example, the man page (renders without warnings); the unit is
+#    modprobe.d example, the man pages (render without warnings); the unit is
 #    not enabled or started by the postinst.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -72,7 +72,8 @@ expect_files "$root" usr/sbin/uringblk-admin usr/bin/uringblk-bench usr/bin/urin
 	"usr/lib/$multiarch/cmake/uringblk/uringblkTargets.cmake" \
 	usr/lib/uringblk/uringblk-load lib/udev/rules.d/60-uringblk.rules \
 	lib/systemd/system/uringblk.service etc/uringblk.conf \
-	usr/share/man/man8/uringblk-admin.8.gz \
+	usr/share/man/man8/uringblk-admin.8.gz usr/share/man/man1/uringblk_test.1.gz \
+	usr/share/man/man1/uringblk-bench.1.gz \
 	usr/share/doc/uringblk-tools/examples/uringblk-modprobe.conf usr/share/doc/uringblk-tools/copyright
 [ -x "$root/usr/lib/uringblk/uringblk-load" ] || fail "uringblk-load is not executable"
 cmp "$TOP/udev/60-uringblk.rules" "$root/lib/udev/rules.d/60-uringblk.rules" || fail "udev rules differ"
@@ -83,8 +84,10 @@ mkdir -p "$TMP/sysfs/block"
 URINGBLK_SYSFS_ROOT=$TMP/sysfs "$root/usr/sbin/uringblk-admin" metrics | grep -qx 'uringblk_devices 0' ||
 	fail "the packaged uringblk-admin metrics does not work"
 pass "packaged uringblk-admin metrics runs"
-warn=$(man --warnings -l "$root/usr/share/man/man8/uringblk-admin.8.gz" 2>&1 >/dev/null)
-expect_eq "man page warnings" "$warn" ""
+for page in man8/uringblk-admin.8 man1/uringblk_test.1 man1/uringblk-bench.1; do
+	warn=$(man --warnings -l "$root/usr/share/man/$page.gz" 2>&1 >/dev/null)
+	expect_eq "man page warnings ($page)" "$warn" ""
+done
 
 dpkg-deb -e "$deb_tools" "$TMP/ctl-tools"
 expect_eq "uringblk-tools conffiles" "$(cat "$TMP/ctl-tools/conffiles")" /etc/uringblk.conf

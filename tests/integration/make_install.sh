@@ -3,7 +3,7 @@
 # in /lib/modules/<kver>/updates, no depmod under DESTDIR), uringblk-admin,
 # the library with headers, CMake package and pkg-config file, the udev
 # rules, the systemd unit pointing at the installed helper, /etc/uringblk.conf,
-# the modprobe.d example and the man page, and nothing else; a second
+# the modprobe.d example and the man pages, and nothing else; a second
 # install keeps an edited /etc/uringblk.conf; a CMake project finds the
 # installed library with find_package(uringblk) and runs.
 # Uses the build of `make` (make check builds it first) and builds only what
@@ -37,6 +37,8 @@ expected=(
 	"${prefix#/}/lib/cmake/uringblk/uringblkTargets.cmake"
 	"${prefix#/}/lib/uringblk/uringblk-load"
 	"${prefix#/}/share/man/man8/uringblk-admin.8"
+	"${prefix#/}/share/man/man1/uringblk_test.1"
+	"${prefix#/}/share/man/man1/uringblk-bench.1"
 	"${prefix#/}/share/doc/uringblk/examples/uringblk-modprobe.conf"
 	"${udevdir#/}/rules.d/60-uringblk.rules"
 	"${unitdir#/}/uringblk.service"

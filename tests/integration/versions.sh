@@ -8,4 +8,6 @@
 expect_eq "dkms.conf PACKAGE_VERSION" "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$TOP/dkms.conf")" "$VERSION"
 changelog=$(cd "$TOP" && dpkg-parsechangelog -S Version)
 expect_eq "debian/changelog upstream version" "${changelog%-*}" "$VERSION"
-expect_eq "man page version" "$(sed -n 's/^\.TH .* "uringblk \([0-9.]*\)" .*/\1/p' "$TOP/man/uringblk-admin.8")" "$VERSION"
+for page in "$TOP"/man/*.[18]; do
+	expect_eq "man page version (${page##*/})" "$(sed -n 's/^\.TH .* "uringblk \([0-9.]*\)" .*/\1/p' "$page")" "$VERSION"
+done

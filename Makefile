@@ -5,7 +5,12 @@
 #   make kmod       build the module for KDIR (default: running kernel, else 6.1)
 #   make kmod-all   build the module for every supported kernel (6.1, 6.12)
 #   make userspace  build the C++ userspace with CMake into build/cmake
-#   make check      set-up + build + every test (unit and VM, both kernels)
+#   make check      set-up + build + every test (unit and VM, both kernels),
+#                   then the performance gate
+#   make bench      set-up + build + uringblk vs brd vs null_blk (fio and
+#                   uringblk-bench), report in build/bench/report.{json,md,svg}
+#                   [KERNEL=6.1|6.12] [REPS=3]
+#   make perf-gate  short measurement vs the floors of bench/gate.json
 #   make demo       set-up + build + boot a VM, load the module, show it working
 #   make setup      install packages, kernels and initramfs (idempotent)
 #   make install    install module, tools, library, udev/systemd files, man
@@ -29,12 +34,12 @@ DEFAULT_KDIR := /usr/src/linux-headers-$(KVER_6_1)
 endif
 KDIR ?= $(DEFAULT_KDIR)
 
-.PHONY: all kmod kmod-all userspace check unit vm-test demo setup setup-host clean help
+.PHONY: all kmod kmod-all userspace check unit vm-test demo setup setup-host clean help bench perf-gate
 
 all: $(if $(wildcard $(RUNNING_KDIR)/Makefile),kmod,kmod-all) userspace
 
 help:
-	@sed -n '3,14p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	$(TOP)/scripts/setup.sh
@@ -74,10 +79,28 @@ unit: userspace
 check: setup
 	$(MAKE) --no-print-directory kmod-all userspace
 	cd $(BUILD)/cmake && ctest --output-on-failure -j 2 --timeout 1500
+	$(MAKE) --no-print-directory perf-gate
 
 demo: setup
 	$(MAKE) --no-print-directory kmod-all userspace
 	$(TOP)/tests/vm/run -- $(TOP)/scripts/demo-guest.sh
+
+# Benchmarks (docs/performance.md). KERNEL= picks the guest kernel series,
+# REPS= the repetitions; the results land in build/bench/.
+KERNEL ?= 6.1
+REPS ?= 3
+bench: setup
+	$(MAKE) --no-print-directory kmod-all userspace
+	$(TOP)/bench/run.sh --kernel $(KERNEL) --reps $(REPS); st=$$?; \
+	if [ -f $(BUILD)/bench/records-$(KERNEL).tsv ]; then \
+		python3 $(TOP)/bench/report.py --records $(BUILD)/bench/records-$(KERNEL).tsv --out $(BUILD)/bench || st=1; \
+	fi; exit $$st
+
+# The performance gate: uringblk/brd ratios vs the floors in bench/gate.json
+# (exit 1 below a floor). Builds what it measures, needs the VM set-up.
+perf-gate: $(BUILD)/kernels.env
+	$(MAKE) --no-print-directory kmod-all userspace
+	$(TOP)/bench/gate.sh
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/cmake $(BUILD)/vm

@@ -8,7 +8,8 @@
 #                    [--ubk-params "k=v ..."] [--nullb-params "k=v ..."]
 #                    [--variant NAME=BASE:ATTR=VAL[,ATTR=VAL...]] [--no-nostats]
 #                    [--variant-workloads GLOB] [--host-load TEXT] [--out DIR]
-#                    [--quick]
+#                    [--tools fio,ubench] [--fx-workloads GLOB] [--fx-args "ARGS"]
+#                    [--no-poll-fallback] [--quick]
 #
 # Loads the three devices with the same capacity (1 GiB) and logical block
 # size (512 B), pre-fills the measured region of each, then runs every
@@ -23,10 +24,28 @@
 # Variants run on the workloads matching --variant-workloads (default
 # iops-randread-4k-*; "*" for all).
 #
+# Tools (--tools, default both): "fio" runs the job file; "ubench" runs the
+# equivalent uringblk-bench (build/cmake/bin/uringblk-bench or $UBK_BENCH:
+# same rw, bs, queue depth, polling, region, runtime and ramp) on every device,
+# in the same rotated order right after fio; and on the workloads matching
+# --fx-workloads (default "iops-rand*-4k-qd32*") the "driver-exposing" tool
+# "ubench-fx" = uringblk-bench with --fx-args (default "--fixed-buffers
+# --fixed-files --batch-submit 8 --batch-complete 8"), which takes most of
+# the submission-side cost out of the measurement.
+#
+# Polled workloads on a device without poll queues (brd): a probe at start
+# submits a few polled reads with fio (hipri=1) and uringblk-bench (--poll).
+# Where they fail (6.12: EOPNOTSUPP), that device runs the polled workloads
+# interrupt-style (fio hipri=0, uringblk-bench without --poll): brd completes
+# every bio inline in the submitter either way; the probe results and the
+# mode used are recorded ("polled_runs"). --no-poll-fallback disables this.
+#
 # Results: DIR (default /tmp/uringblk-bench) gets compare.json, compare.md,
-# results.tsv and the raw fio JSON; compare.json, compare.md and results.tsv
-# are also printed between "=== BEGIN <name>" / "=== END <name>" lines so the
-# host (bench/run.sh) can copy them out of the guest.
+# results.tsv, records.tsv (every measurement of every tool, for
+# bench/report.py) and the raw fio / uringblk-bench JSON; compare.json,
+# compare.md, results.tsv and records.tsv are also printed between
+# "=== BEGIN <name>" / "=== END <name>" lines so the host (bench/run.sh) can
+# copy them out of the guest. compare.* and results.tsv cover fio only.
 #
 # Exit status: 0 when every measurement ran (missing a target is reported, not
 # a failure); 1 when a device could not be set up or a fio run failed; 2 for
@@ -45,7 +64,12 @@ ramp_ms=500
 region_mib=256
 capacity_gib=1
 bs=512
-workloads="iops-randread-4k-qd32,iops-randread-4k-qd32-poll,iops-randwrite-4k-qd32,iops-randwrite-4k-qd32-poll,bw-seqread-64k-qd16,bw-seqwrite-64k-qd16"
+workloads="iops-randread-4k-qd32,iops-randread-4k-qd32-poll,iops-randwrite-4k-qd32,iops-randwrite-4k-qd32-poll,bw-seqread-64k-qd16,bw-seqwrite-64k-qd16,lat-randread-4k-qd1,lat-randread-4k-qd1-poll"
+tools="fio,ubench"
+ubench=${UBK_BENCH:-$repo/build/cmake/bin/uringblk-bench}
+fx_glob="iops-rand*-4k-qd32*"
+fx_args="--fixed-buffers --fixed-files --batch-submit 8 --batch-complete 8"
+poll_fallback=1
 devices="uringblk,brd,null_blk"
 ubk_params=""
 nullb_params=""
@@ -79,6 +103,10 @@ while [ $# -gt 0 ]; do
 	--variant-workloads) variant_glob=$2; shift 2 ;;
 	--host-load) host_load=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--tools) tools=$2; shift 2 ;;
+	--fx-workloads) fx_glob=$2; shift 2 ;;
+	--fx-args) fx_args=$2; shift 2 ;;
+	--no-poll-fallback) poll_fallback=0; shift ;;
 	--quick) reps=1; runtime=1; ramp_ms=0; region_mib=128; shift ;;
 	-h | --help) usage ;;
 	*) echo "compare: unknown option $1" >&2; usage ;;
@@ -92,6 +120,17 @@ done
 	{ echo "compare: --region must be 1..$((capacity_gib * 1024)) MiB" >&2; usage; }
 IFS=, read -r -a WL <<<"$workloads"
 IFS=, read -r -a WANT <<<"$devices"
+IFS=, read -r -a TOOLS <<<"$tools"
+use_fio=0
+use_ub=0
+for x in "${TOOLS[@]}"; do
+	case $x in
+	fio) use_fio=1 ;;
+	ubench) use_ub=1 ;;
+	*) echo "compare: --tools: fio and/or ubench, not '$x'" >&2; exit 2 ;;
+	esac
+done
+[ $use_fio = 1 ] || [ $use_ub = 1 ] || { echo "compare: --tools: none given" >&2; exit 2; }
 for w in "${WL[@]}"; do
 	[ -f "$jobs_dir/$w.fio" ] || { echo "compare: no job file $jobs_dir/$w.fio" >&2; exit 2; }
 done
@@ -103,9 +142,12 @@ fatal() {
 }
 [ "$(id -u)" = 0 ] || fatal "must run as root (inside the test-bed guest: bench/run.sh)"
 command -v fio >/dev/null || fatal "fio not found"
+if [ $use_ub = 1 ] && [ ! -x "$ubench" ]; then
+	fatal "$ubench not built (make userspace), or --tools fio"
+fi
 
 mkdir -p "$out/raw" || fatal "cannot create $out"
-rm -f "$out"/raw/*.json "$out"/*.tsv
+rm -f "$out"/raw/*.json "$out"/raw/*.err "$out"/*.tsv
 records=$out/records.tsv
 results=$out/results.tsv
 : >"$records"
@@ -205,6 +247,41 @@ for d in "${DEVS[@]}"; do
 	log "pre-filled $region_mib MiB of $d ($dv) in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s; MemAvailable -$((before - after)) MiB"
 done
 
+# ------------------------------------------------------- polled I/O probe
+# jobval WORKLOAD KEY: the value of KEY= in the job file ("" when absent)
+jobval() { sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*\([^[:space:];#]*\).*/\1/p" "$jobs_dir/$1.fio" | tail -n 1; }
+polled() { [ "$(jobval "$1" hipri)" = 1 ]; }
+any_polled=0
+for w in "${WL[@]}"; do polled "$w" && any_polled=1; done
+# POLL_MODE[dev]: "iopoll" (polled workloads run polled) or "interrupt"
+# (the device rejects polled I/O: they run interrupt-style on it)
+declare -A POLL_MODE PROBE_FIO PROBE_UB
+for d in "${DEVS[@]}"; do
+	POLL_MODE[$d]=iopoll
+	PROBE_FIO[$d]=n/a
+	PROBE_UB[$d]=n/a
+	[ $any_polled = 1 ] || continue
+	dv=${PATH_OF[$d]}
+	fio --name=pollprobe --filename="$dv" --ioengine=io_uring --direct=1 --hipri=1 --rw=randread \
+		--bs=4k --iodepth=1 --size=1M --number_ios=16 --output-format=json \
+		--output="$out/raw/pollprobe-$d.json" >/dev/null 2>"$out/raw/pollprobe-$d.err"
+	rc=$?
+	e=$(awk -f "$lib/fio-json.awk" "$out/raw/pollprobe-$d.json" 2>/dev/null | awk -F '\t' '$1 == "jobs.0.error" { print $2 }')
+	if [ $rc = 0 ] && [ "$e" = 0 ]; then PROBE_FIO[$d]=ok; else PROBE_FIO[$d]="fails (status $rc, error ${e:-?}: $(tr '\n' ' ' <"$out/raw/pollprobe-$d.err" | cut -c1-120))"; fi
+	if [ $use_ub = 1 ]; then
+		if "$ubench" iops -d "$dv" --poll --qd 1 --count 16 --size 1048576 -o json -q \
+			>"$out/raw/pollprobe-ub-$d.json" 2>"$out/raw/pollprobe-ub-$d.err"; then
+			PROBE_UB[$d]=ok
+		else
+			PROBE_UB[$d]="fails ($(tr '\n' ' ' <"$out/raw/pollprobe-ub-$d.err" | cut -c1-120))"
+		fi
+	fi
+	if [ $poll_fallback = 1 ] && { [ "${PROBE_FIO[$d]}" != ok ] || [[ ${PROBE_UB[$d]} == fails* ]]; }; then
+		POLL_MODE[$d]=interrupt
+	fi
+	log "polled I/O on $d: fio hipri=1 ${PROBE_FIO[$d]}; uringblk-bench --poll ${PROBE_UB[$d]}; polled workloads run ${POLL_MODE[$d]}"
+done
+
 # ------------------------------------------------------- device metadata
 sched_of() { # the active scheduler: "[x]" in the list, or the only entry
 	local s
@@ -228,6 +305,9 @@ describe() { # describe NAME DEVICE-NAME-IN-OUTPUT
 	rec D "$o" write_cache s "$(cat "/sys/block/$n/queue/write_cache" 2>/dev/null || echo n/a)"
 	rec D "$o" iostats s "$(cat "/sys/block/$n/queue/iostats" 2>/dev/null || echo n/a)"
 	rec D "$o" wbt_lat_usec s "$(cat "/sys/block/$n/queue/wbt_lat_usec" 2>/dev/null || echo n/a)"
+	rec D "$o" poll_probe_fio s "${PROBE_FIO[$d]}"
+	rec D "$o" poll_probe_ubench s "${PROBE_UB[$d]}"
+	rec D "$o" polled_runs s "${POLL_MODE[$d]}"
 }
 ORDER=("${DEVS[@]}")
 for d in "${DEVS[@]}"; do describe "$d" "$d"; done
@@ -265,6 +345,9 @@ for spec in "${VARIANT_SPECS[@]}"; do
 	printf '%s\n' "$off" >"$out/variant-$vname-off.sh"
 	chmod +x "$out/variant-$vname-on.sh" "$out/variant-$vname-off.sh"
 	PATH_OF[$vname]=${PATH_OF[$vbase]}
+	POLL_MODE[$vname]=${POLL_MODE[$vbase]}
+	PROBE_FIO[$vname]=${PROBE_FIO[$vbase]}
+	PROBE_UB[$vname]=${PROBE_UB[$vbase]}
 	PARAMS_OF[$vname]="${PARAMS_OF[$vbase]}; queue/ ${vattrs//,/ } during its runs"
 	"$out/variant-$vname-on.sh"
 	describe "$vname" "$vname"
@@ -294,21 +377,22 @@ wtitle() { sed -n '1s/^; *//p' "$jobs_dir/$1.fio"; }
 wdir() { case "$1" in *read*) echo read ;; *) echo write ;; esac; }
 for w in "${WL[@]}"; do rec W "$w" "$(wdir "$w")" "$(wtitle "$w")"; done
 
-# Targets (docs/performance.md): uringblk/brd and uringblk/null_blk of the
-# median IOPS; "-" marks a ratio reported for information.
+# Targets (docs/performance.md, "Targets"): uringblk/brd and uringblk/null_blk
+# of the median IOPS; "-" marks a ratio reported for information. Latency
+# targets (QD1 p50) are evaluated by bench/report.py.
 target() { # target WORKLOAD NUM DEN VALUE
 	local w
 	for w in "${WL[@]}"; do [ "$w" = "$1" ] && rec T "$1" "$2" "$3" "$4" && return; done
 }
-target iops-randread-4k-qd32-poll uringblk brd 1.00
-target iops-randwrite-4k-qd32-poll uringblk brd 1.00
-target iops-randread-4k-qd32 uringblk brd 0.95
-target iops-randwrite-4k-qd32 uringblk brd 0.95
-target iops-randread-4k-qd32-poll uringblk null_blk 1.20
-target iops-randwrite-4k-qd32-poll uringblk null_blk 1.20
-target iops-randread-4k-qd32 uringblk null_blk 1.20
-target iops-randwrite-4k-qd32 uringblk null_blk 1.20
-target bw-seqread-64k-qd16 uringblk brd 0.90
+target iops-randread-4k-qd32-poll uringblk brd 1.10
+target iops-randwrite-4k-qd32-poll uringblk brd 1.10
+target iops-randread-4k-qd32 uringblk brd 1.00
+target iops-randwrite-4k-qd32 uringblk brd 1.00
+target iops-randread-4k-qd32-poll uringblk null_blk 1.30
+target iops-randwrite-4k-qd32-poll uringblk null_blk 1.30
+target iops-randread-4k-qd32 uringblk null_blk 1.30
+target iops-randwrite-4k-qd32 uringblk null_blk 1.30
+target bw-seqread-64k-qd16 uringblk brd 1.00
 target bw-seqread-64k-qd16 uringblk null_blk -
 target bw-seqwrite-64k-qd16 uringblk brd -
 target bw-seqwrite-64k-qd16 uringblk null_blk -
@@ -344,6 +428,13 @@ if [ -n "${PATH_OF[uringblk]:-}" ]; then
 	rec M uringblk_ko_md5 s "$(md5sum <"$ko" | cut -d' ' -f1)"
 fi
 rec M host_load s "${host_load:-unknown}"
+rec M tools s "$tools"
+if [ $use_ub = 1 ]; then
+	rec M ubench s "${ubench#"$repo"/}"
+	rec M ubench_fx_args s "$fx_args"
+	rec M ubench_fx_workloads s "$fx_glob"
+fi
+rec M poll_fallback b "$([ $poll_fallback = 1 ] && echo true || echo false)"
 rec M clocksource s "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
 
 # ------------------------------------------------------------ measuring
@@ -371,6 +462,10 @@ run_workload() {
 			echo "[$d]"
 			echo "stonewall"
 			echo "filename=${PATH_OF[$d]}"
+			if [ "${POLL_MODE[$d]}" = interrupt ] && polled "$w"; then
+				echo "; $d rejects polled I/O: interrupt-style (bench/compare.sh, polled_runs)"
+				echo "hipri=0"
+			fi
 			if [ -x "$out/variant-$d-on.sh" ]; then
 				echo "exec_prerun=$out/variant-$d-on.sh"
 				echo "exec_postrun=$out/variant-$d-off.sh"
@@ -393,13 +488,15 @@ run_workload() {
 			else if (rest == dir ".clat_ns.percentile.50.000000") p50[i] = $2
 			else if (rest == dir ".clat_ns.percentile.99.000000") p99[i] = $2
 			else if (rest == dir ".clat_ns.mean") mean[i] = $2
+			else if (rest == "usr_cpu") ucpu[i] = $2
+			else if (rest == "sys_cpu") scpu[i] = $2
 		}
 		END {
 			for (x = 1; x <= n; x++) {
 				i = order[x]
 				if (err[i] != "0" || iops[i] == "" || iops[i] + 0 <= 0 || p50[i] == "" || p99[i] == "")
 					continue
-				printf "R\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r, w, name[i], iops[i], bw[i], p50[i], p99[i], mean[i]
+				printf "R\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.4f\n", r, w, name[i], iops[i], bw[i], p50[i], p99[i], mean[i], (ucpu[i] + scpu[i]) / 100 * 1e6 / iops[i]
 			}
 		}')
 	for d in "$@"; do
@@ -412,14 +509,89 @@ run_workload() {
 		sed 's/^/  fio: /' "$out/raw/r$r.$w.err" >&2
 	fi
 	[ -n "$lines" ] || return 0
-	printf '%s\n' "$lines" >>"$records"
-	printf '%s\n' "$lines" | cut -f2- >>"$results"
+	# R (fio, for aggregate.awk) without the CPU column; X (every tool):
+	# X rep workload tool device iops bw_bytes p50_ns p99_ns mean_ns cpu_us_per_io
+	printf '%s\n' "$lines" | cut -f1-9 >>"$records"
+	printf '%s\n' "$lines" | awk -F '\t' -v OFS='\t' '{ print "X", $2, $3, "fio", $4, $5, $6, $7, $8, $9, $10 }' >>"$records"
+	printf '%s\n' "$lines" | cut -f2-9 >>"$results"
 	printf '%s\n' "$lines" | awk -F '\t' '{ printf "  rep %s  %-28s %-17s %10.0f IOPS %8.1f MiB/s  p50 %8.1f us  p99 %8.1f us\n", $2, $3, $4, $5, $6 / 1048576, $7 / 1000, $8 / 1000 }'
 }
 
+# ubench_args WORKLOAD TOOL DEVICE: the uringblk-bench command line
+# equivalent to the fio job (mode by name prefix; explicit rw, bs, qd)
+ubench_args() {
+	local w=$1 tool=$2 d=$3 mode rw bs qd a
+	case $w in lat-*) mode=latency ;; bw-*) mode=bandwidth ;; *) mode=iops ;; esac
+	rw=$(jobval "$w" rw)
+	bs=$(jobval "$w" bs)
+	qd=$(jobval "$w" iodepth)
+	a="$mode -d ${PATH_OF[$d]} --rw ${rw:-randread} --bs ${bs:-4k} --qd ${qd:-1}"
+	a+=" --time $runtime --ramp $(awk -v m="$ramp_ms" 'BEGIN { print m / 1000 }') --size $((region_mib << 20))"
+	if polled "$w" && [ "${POLL_MODE[$d]}" != interrupt ]; then a+=" --poll"; fi
+	[ "$(jobval "$w" fixedbufs)" = 1 ] && a+=" --fixed-buffers"
+	[ "$(jobval "$w" registerfiles)" = 1 ] && a+=" --fixed-files"
+	[ "$tool" = ubench-fx ] && a+=" $fx_args"
+	echo "$a -o json -q"
+}
+# run_ubench REP WORKLOAD TOOL DEVICE...: one uringblk-bench process per device
+run_ubench() {
+	local r=$1 w=$2 tool=$3 d j a rc line
+	shift 3
+	for d in "$@"; do
+		j="$out/raw/r$r.$w.$tool.$d.json"
+		a=${UBARGS["$w|$tool|$d"]}
+		[ -x "$out/variant-$d-on.sh" ] && "$out/variant-$d-on.sh"
+		# shellcheck disable=SC2086
+		"$ubench" $a >"$j" 2>"${j%.json}.err"
+		rc=$?
+		[ -x "$out/variant-$d-off.sh" ] && "$out/variant-$d-off.sh"
+		line=$(awk -f "$lib/fio-json.awk" "$j" 2>/dev/null | awk -F '\t' -v OFS='\t' -v r="$r" -v w="$w" -v t="$tool" -v d="$d" '
+			{ v[$1] = $2 }
+			END {
+				if (v["tool"] != "uringblk-bench" || v["results.0.iops"] + 0 <= 0)
+					exit
+				printf "X\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n", r, w, t, d,
+					v["results.0.iops"], v["results.0.bw_mib_s"] * 1048576,
+					v["results.0.lat_us.p50"] * 1000, v["results.0.lat_us.p99"] * 1000,
+					v["results.0.lat_us.mean"] * 1000, v["results.0.cpu.us_per_io"]
+			}')
+		if [ $rc != 0 ] || [ -z "$line" ]; then
+			failures=$((failures + 1))
+			echo "compare: FAILED: rep $r $w $tool on $d: uringblk-bench $a: status $rc" >&2
+			sed 's/^/  uringblk-bench: /' "${j%.json}.err" >&2
+			continue
+		fi
+		printf '%s\n' "$line" >>"$records"
+		printf '%s\n' "$line" | awk -F '\t' '{ printf "  rep %s  %-28s %-17s %10.0f IOPS %8.1f MiB/s  p50 %8.1f us  p99 %8.1f us  %6.2f us CPU/IO  [%s]\n", $2, $3, $5, $6, $7 / 1048576, $8 / 1000, $9 / 1000, $11, $4 }'
+	done
+}
+# tools_for WORKLOAD: the uringblk-bench tools that run it
+ub_tools_for() {
+	[ $use_ub = 1 ] || return 0
+	echo ubench
+	# shellcheck disable=SC2053
+	[[ $1 == $fx_glob ]] && echo ubench-fx
+	return 0
+}
+
+# the command lines, once (forks are slow under TCG)
+declare -A UBARGS
+for w in "${WL[@]}"; do
+	for tool in $(ub_tools_for "$w"); do
+		for d in $(devices_for "$w"); do
+			UBARGS["$w|$tool|$d"]=$(ubench_args "$w" "$tool" "$d")
+		done
+	done
+done
+
 njobs=0
-for w in "${WL[@]}"; do njobs=$((njobs + $(devices_for "$w" | wc -l))); done
-log "$reps repetitions x $njobs runs of $runtime s + ${ramp_ms} ms: about $(((reps * (njobs * (runtime + 2) + ${#WL[@]} * 3) + 59) / 60)) min"
+nfio=0
+for w in "${WL[@]}"; do
+	nd=$(devices_for "$w" | wc -l)
+	[ $use_fio = 1 ] && nfio=$((nfio + nd))
+	njobs=$((njobs + nd * ($use_fio + $(ub_tools_for "$w" | grep -c .))))
+done
+log "tools: $tools; $reps repetitions x $njobs runs of $runtime s + ${ramp_ms} ms: about $(((reps * (njobs * (runtime + 2) + ${#WL[@]} * 3) + 59) / 60)) min"
 
 printf 'rep\tworkload\tdevice\tiops\tbw_bytes\tp50_ns\tp99_ns\tclat_mean_ns\n' >"$results"
 t_start=$SECONDS
@@ -431,11 +603,14 @@ for ((r = 1; r <= reps; r++)); do
 		rot=$(((r - 1 + wi) % n))
 		order=()
 		for ((i = 0; i < n; i++)); do order+=("${list[$(((i + rot) % n))]}"); done
-		run_workload "$r" "$w" "${order[@]}"
+		[ $use_fio = 1 ] && run_workload "$r" "$w" "${order[@]}"
+		for tool in $(ub_tools_for "$w"); do
+			run_ubench "$r" "$w" "$tool" "${order[@]}"
+		done
 		wi=$((wi + 1))
 	done
 done
-nres=$(grep -c '^R	' "$records")
+nres=$(grep -c '^X	' "$records")
 log "measured in $((SECONDS - t_start)) s: $nres of $((reps * njobs)) runs, $failures failed"
 [ "$nres" -gt 0 ] || fatal "no measurement succeeded"
 [ "$nres" = $((reps * njobs)) ] || [ "$failures" -gt 0 ] || failures=$((reps * njobs - nres))
@@ -449,7 +624,7 @@ if [ -z "${PATH_OF[uringblk]:-}" ]; then
 	echo "compare: uringblk was not measured (module not built): no uringblk ratio"
 fi
 echo
-for f in compare.json compare.md results.tsv; do
+for f in compare.json compare.md results.tsv records.tsv; do
 	echo "=== BEGIN $f"
 	cat "$out/$f"
 	echo "=== END $f"

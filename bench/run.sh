@@ -6,12 +6,14 @@
 #   bench/run.sh [--kernel 6.1|6.12] [--reps N] [--runtime S] [--cpus N]
 #                [--mem MiB] [--timeout S] [--tag NAME] [-- COMPARE-OPTIONS...]
 #
-# Writes build/bench/compare.json, compare.md and results.tsv (the latest
-# run), the same files suffixed with the kernel series (compare-6.1.json, ...)
-# and the whole console output in compare-<series>.log. With --tag NAME (an
+# Writes build/bench/compare.json, compare.md, results.tsv (fio) and
+# records.tsv (every tool's measurements, the input of bench/report.py) of the
+# latest run, the same files suffixed with the kernel series
+# (compare-6.1.json, records-6.1.tsv, ...) and the whole console output in
+# compare-<series>.log. With --tag NAME (an
 # experiment: other workloads, variants) the files are compare-NAME-<series>.*
 # only, and compare.json is left alone. Options after "--" go to
-# bench/compare.sh (e.g. --workloads, --variant, --ubk-params, --quick).
+# bench/compare.sh (e.g. --workloads, --tools, --variant, --ubk-params, --quick).
 #
 # Exit status: that of the guest run (tests/vm/run: compare.sh's status, 1 for
 # a bad kernel log, 124 timeout, 125 guest died); 3 when the run finished but
@@ -54,14 +56,17 @@ case "$kernel" in 6.1 | 6.12) ;; *) echo "bench/run: --kernel 6.1 or 6.12" >&2; 
 for v in "$reps" "$runtime" "$cpus" "$mem"; do
 	[[ $v =~ ^[0-9]+$ ]] || { echo "bench/run: not a whole number: '$v'" >&2; exit 2; }
 done
-# Budget: boot + pre-fill, then per repetition up to 8 runs of
-# runtime + 1 s ramp + ~3 s of fio start-up under TCG for each of ~3 devices.
-[ -n "$tmo" ] || tmo=$((300 + reps * 24 * (runtime + 4)))
+# Budget: boot + pre-fill + probes, then per repetition up to ~80 runs
+# (8 workloads x 3-4 devices with fio and uringblk-bench, plus the fixed-buffer
+# variant) of runtime + 1 s ramp + ~3 s of start-up under TCG.
+[ -n "$tmo" ] || tmo=$((400 + reps * 80 * (runtime + 4)))
 
 out=$repo/build/bench
 mkdir -p "$out"
 sfx=${tag:+$tag-}$kernel
 log=$out/compare-$sfx.log
+# no stale records for bench/report.py when this run produces none
+rm -f "$out/records-$sfx.tsv"
 host_load="host loadavg $(cut -d' ' -f1-3 /proc/loadavg) at start, $(nproc) host CPUs"
 echo "bench/run: kernel $kernel, $reps reps x ${runtime}s, $cpus vCPUs, $mem MiB, timeout ${tmo}s; $host_load"
 
@@ -81,7 +86,7 @@ extract() {
 		END { exit !(found && done) }' "$log"
 }
 got=0
-for f in compare.json compare.md results.tsv; do
+for f in compare.json compare.md results.tsv records.tsv; do
 	base=${f%.*}
 	ext=${f##*.}
 	if extract "$f" >"$out/$base-$sfx.$ext.tmp"; then
@@ -92,11 +97,11 @@ for f in compare.json compare.md results.tsv; do
 		rm -f "$out/$base-$sfx.$ext.tmp"
 	fi
 done
-if [ $got = 3 ]; then
+if [ $got = 4 ]; then
 	if [ -n "$tag" ]; then
-		echo "bench/run: results in $out/compare-$sfx.json, compare-$sfx.md, results-$sfx.tsv (log $log)"
+		echo "bench/run: results in $out/compare-$sfx.json, compare-$sfx.md, results-$sfx.tsv, records-$sfx.tsv (log $log)"
 	else
-		echo "bench/run: results in $out/compare.json, compare.md, results.tsv (and *-$sfx.*; log $log)"
+		echo "bench/run: results in $out/compare.json, compare.md, results.tsv, records.tsv (and *-$sfx.*; log $log)"
 	fi
 	if command -v python3 >/dev/null && ! python3 -m json.tool "$out/compare-$sfx.json" >/dev/null; then
 		echo "bench/run: $out/compare-$sfx.json is not valid JSON" >&2

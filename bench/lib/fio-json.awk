@@ -1,5 +1,5 @@
 # Flatten fio's pretty-printed JSON output (--output-format=json: one member
-# per line) into "path<TAB>value" lines, e.g.
+# per line; uringblk-bench -o json has the same shape) into "path<TAB>value" lines, e.g.
 #   jobs.0.read.iops	51234.5
 #   jobs.0.read.clat_ns.percentile.99.000000	612352
 # Object members are named by key, array elements by index. Plain POSIX awk
@@ -33,9 +33,10 @@ BEGIN { d = 0; seen_top = 0 }
 		n[d] = 0
 		next
 	}
-	if (match(line, /^"[^"]*" : /)) {
-		key = substr(line, 2, RLENGTH - 5)
+	if (match(line, /^"[^"]*" ?: /)) {	# fio: "k" : v; uringblk-bench: "k": v
 		val = substr(line, RLENGTH + 1)
+		key = substr(line, 2)
+		key = substr(key, 1, index(key, "\"") - 1)
 		if (val == "{" || val == "[") {
 			d++
 			k[d] = key

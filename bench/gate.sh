@@ -83,6 +83,7 @@ reps=${reps:-$g_reps}
 runtime=${runtime:-$g_runtime}
 
 t0=$SECONDS
+mkdir -p "$repo/build/bench" || exit 2
 if [ -z "$records" ]; then
 	echo "bench/gate: kernel $kernel, $reps reps x ${runtime}s; workloads $g_workloads; tools $g_tools; devices $g_devices"
 	"$repo/bench/run.sh" --kernel "$kernel" --reps "$reps" --runtime "$runtime" --tag gate -- \

@@ -6,6 +6,8 @@
 #include "bench_options.hpp"
 #include "bench_report.hpp"
 
+#include <uringblk/unique_fd.hpp>
+
 #include <unistd.h>
 
 #include <cstdint>
@@ -20,31 +22,7 @@ struct RunError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-class UniqueFd {
-public:
-  UniqueFd() noexcept = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd &&o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd &operator=(UniqueFd &&o) noexcept {
-    if (this != &o)
-      reset(std::exchange(o.fd_, -1));
-    return *this;
-  }
-  UniqueFd(const UniqueFd &) = delete;
-  UniqueFd &operator=(const UniqueFd &) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  void reset(int fd = -1) noexcept {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = fd;
-  }
-
-private:
-  int fd_ = -1;
-};
+using uringblk::UniqueFd;
 
 struct Target {
   UniqueFd fd;

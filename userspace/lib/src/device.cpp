@@ -11,7 +11,7 @@
 #include <uringblk/sysfs.hpp>
 #include <uringblk/uring_cmd.hpp>
 
-#include "unique_fd.hpp"
+#include "uringblk/unique_fd.hpp"
 
 namespace uringblk {
 
@@ -45,9 +45,9 @@ struct Device::Impl {
   Transport effective = Transport::uring_cmd;
   std::string ctl_path;
   std::string fallback_reason;
-  detail::UniqueFd ctl_fd;
+  UniqueFd ctl_fd;
   std::optional<UringCmdRing> ring;
-  detail::UniqueFd blk_fd;
+  UniqueFd blk_fd;
 
   // Sets up URING_CMD on the control node. Errors name `command`.
   Result<void> setup_uring(const std::string &command) {
@@ -65,7 +65,7 @@ struct Device::Impl {
     else
       return Error::from_errno(ENODEV, command, "dev_id of " + name);
 
-    detail::UniqueFd fd(::open(ctl_path.c_str(), O_RDWR | O_CLOEXEC));
+    UniqueFd fd(::open(ctl_path.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd)
       return Error::from_errno(errno, command, "open " + ctl_path);
     auto r = UringCmdRing::create();
@@ -92,7 +92,7 @@ struct Device::Impl {
 
   Result<void> setup_ioctl(const std::string &command) {
     if (!blk_fd) {
-      detail::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+      UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
       if (!fd)
         return Error::from_errno(errno, command, "open " + path);
       blk_fd = std::move(fd);

@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <system_error>
 
-#include "unique_fd.hpp"
+#include "uringblk/unique_fd.hpp"
 
 namespace fs = std::filesystem;
 
@@ -50,7 +50,7 @@ fs::path attr_path(std::string_view dev, std::string_view attr, const fs::path &
 
 Result<std::string> read_attr(std::string_view dev, std::string_view attr, const fs::path &root) {
   const fs::path p = attr_path(dev, attr, root);
-  detail::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd)
     return Error::from_errno(errno, "read_attr", "read " + p.string());
   std::string text;
@@ -98,7 +98,7 @@ Result<void> write_attr(std::string_view dev, std::string_view attr, std::string
                         const fs::path &root) {
   const fs::path p = attr_path(dev, attr, root);
   // No O_CREAT: sysfs attributes exist or the device has no such attribute.
-  detail::UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CLOEXEC));
+  UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd)
     return Error::from_errno(errno, "write_attr", "write " + p.string());
   ssize_t n;

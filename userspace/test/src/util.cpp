@@ -49,20 +49,6 @@ std::string res_name(int res) {
 
 // ---------------------------------------------------------------- RAII
 
-UniqueFd &UniqueFd::operator=(UniqueFd &&o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = o.release();
-  }
-  return *this;
-}
-
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0)
-    ::close(fd_);
-}
-
 Buffer::Buffer(std::size_t size, std::size_t align) : size_(size) {
   const std::size_t alloc = std::max<std::size_t>((size + align - 1) / align * align, align);
   mem_.reset(static_cast<std::byte *>(std::aligned_alloc(align, alloc)));

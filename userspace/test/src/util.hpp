@@ -4,6 +4,7 @@
 #pragma once
 
 #include <liburing.h>
+#include <uringblk/unique_fd.hpp>
 #include <sys/uio.h>
 
 #include <cstddef>
@@ -55,26 +56,7 @@ std::string res_name(int res);
 
 // ---------------------------------------------------------------- RAII
 
-class UniqueFd {
-public:
-  UniqueFd() noexcept = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd &&o) noexcept : fd_(o.release()) {}
-  UniqueFd &operator=(UniqueFd &&o) noexcept;
-  UniqueFd(const UniqueFd &) = delete;
-  UniqueFd &operator=(const UniqueFd &) = delete;
-  ~UniqueFd();
-  int get() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  int release() noexcept {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
-private:
-  int fd_ = -1;
-};
+using uringblk::UniqueFd;
 
 /// A zeroed buffer aligned to `align` bytes (O_DIRECT needs at least the logical block size).
 class Buffer {

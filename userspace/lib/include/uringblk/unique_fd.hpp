@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Owning file descriptor (private to the library).
+// Owning file descriptor: closes on destruction, movable, not copyable.
+// Used by the library and by the uringblk tools.
 #pragma once
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace uringblk::detail {
+namespace uringblk {
 
 class UniqueFd {
 public:
@@ -24,6 +25,7 @@ public:
 
   int get() const noexcept { return fd_; }
   explicit operator bool() const noexcept { return fd_ >= 0; }
+  int release() noexcept { return std::exchange(fd_, -1); }
   void reset(int fd = -1) noexcept {
     if (fd_ >= 0)
       ::close(fd_);
@@ -34,4 +36,4 @@ private:
   int fd_ = -1;
 };
 
-} // namespace uringblk::detail
+} // namespace uringblk

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <liburing.h>
-#include <uringblk/unique_fd.hpp>
 #include <sys/uio.h>
+#include <uringblk/unique_fd.hpp>
 
 #include <cstddef>
 #include <cstdint>

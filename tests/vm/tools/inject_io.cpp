@@ -35,21 +35,14 @@
 #include <string_view>
 #include <vector>
 
+#include "tool_common.hpp"
+
 namespace {
 
-struct Failure : std::runtime_error {
-	using std::runtime_error::runtime_error;
-};
-struct UsageError : std::runtime_error {
-	using std::runtime_error::runtime_error;
-};
-
-template <typename... Args> std::string cat(const Args &...args)
-{
-	std::ostringstream os;
-	(os << ... << args);
-	return os.str();
-}
+using vmtool::cat;
+using vmtool::Failure;
+using vmtool::parse_size;
+using vmtool::UsageError;
 
 const std::map<std::string, int> kResults = {
 	{"0", 0}, {"EIO", -EIO}, {"ENOSPC", -ENOSPC}, {"ETIMEDOUT", -ETIMEDOUT},
@@ -63,28 +56,6 @@ std::string res_name(int res)
 	if (res > 0)
 		return cat(res, " bytes");
 	return cat("-", -res, " (", std::strerror(-res), ")");
-}
-
-std::uint64_t parse_size(const std::string &s, const char *what)
-{
-	std::size_t pos = 0;
-	unsigned long long v = 0;
-	try {
-		v = std::stoull(s, &pos, 0);
-	} catch (const std::exception &) {
-		throw UsageError(cat("bad ", what, " '", s, "'"));
-	}
-	std::string_view suffix = std::string_view(s).substr(pos);
-	unsigned shift = 0;
-	if (suffix == "K" || suffix == "k")
-		shift = 10;
-	else if (suffix == "M" || suffix == "m")
-		shift = 20;
-	else if (suffix == "G" || suffix == "g")
-		shift = 30;
-	else if (!suffix.empty())
-		throw UsageError(cat("bad ", what, " '", s, "'"));
-	return static_cast<std::uint64_t>(v) << shift;
 }
 
 struct Opts {

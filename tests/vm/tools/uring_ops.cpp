@@ -39,23 +39,16 @@
 #include <utility>
 #include <vector>
 
+#include "tool_common.hpp"
+
 namespace {
 
 // ---------------------------------------------------------------- reporting
 
-struct Failure : std::runtime_error {
-	using std::runtime_error::runtime_error;
-};
-struct UsageError : std::runtime_error {
-	using std::runtime_error::runtime_error;
-};
-
-template <typename... Args> std::string cat(const Args &...args)
-{
-	std::ostringstream os;
-	(os << ... << args);
-	return os.str();
-}
+using vmtool::cat;
+using vmtool::Failure;
+using vmtool::parse_size;
+using vmtool::UsageError;
 
 template <typename... Args> [[noreturn]] void fail(const Args &...args)
 {
@@ -279,30 +272,6 @@ void expect_same(std::span<const std::uint8_t> got, std::span<const std::uint8_t
 		     " (byte ", d, " of ", want.size(), "): got 0x", std::hex,
 		     static_cast<unsigned>(got[static_cast<std::size_t>(d)]), " want 0x",
 		     static_cast<unsigned>(want[static_cast<std::size_t>(d)]), std::dec);
-}
-
-std::uint64_t parse_size(const std::string &s, const char *what)
-{
-	if (s.empty())
-		throw UsageError(cat("empty ", what));
-	std::size_t pos = 0;
-	unsigned long long v = 0;
-	try {
-		v = std::stoull(s, &pos, 0);
-	} catch (const std::exception &) {
-		throw UsageError(cat("bad ", what, " '", s, "'"));
-	}
-	std::string_view suffix = std::string_view(s).substr(pos);
-	unsigned shift = 0;
-	if (suffix == "K" || suffix == "k")
-		shift = 10;
-	else if (suffix == "M" || suffix == "m")
-		shift = 20;
-	else if (suffix == "G" || suffix == "g")
-		shift = 30;
-	else if (!suffix.empty())
-		throw UsageError(cat("bad ", what, " '", s, "'"));
-	return static_cast<std::uint64_t>(v) << shift;
 }
 
 // ---------------------------------------------------------------- ops mode

@@ -36,14 +36,22 @@
  */
 #define UBK_MAX_ALLOC_RETRIES	32
 
+/*
+ * Copy a READ or WRITE. One RCU read-side section covers the whole request
+ * (the store's pages cannot be freed under it, see store.c). blk-mq already
+ * runs ->queue_rq() of a non-blocking queue inside one, so this holds off
+ * no grace period longer than before; it saves a lock/unlock pair per page
+ * of a large request.
+ */
 static blk_status_t ubk_do_rw(struct uringblk_dev *dev, struct request *rq,
 			      bool write)
 {
 	u64 pos = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
+	blk_status_t st = BLK_STS_OK;
 	struct req_iterator iter;
 	struct bio_vec bv;
-	blk_status_t st;
 
+	rcu_read_lock();
 	rq_for_each_segment(bv, rq, iter) {
 		if (write)
 			st = ubk_store_write(&dev->store, pos, bv.bv_page,
@@ -52,10 +60,11 @@ static blk_status_t ubk_do_rw(struct uringblk_dev *dev, struct request *rq,
 			st = ubk_store_read(&dev->store, pos, bv.bv_page,
 					    bv.bv_offset, bv.bv_len);
 		if (unlikely(st))
-			return st;
+			break;
 		pos += bv.bv_len;
 	}
-	return BLK_STS_OK;
+	rcu_read_unlock();
+	return st;
 }
 
 /* Execute @rq against the store. Never sleeps. Inline in both dispatchers. */

@@ -16,7 +16,9 @@
  * and the page is freed by call_rcu() after a grace period. Every reader
  * and writer that copies to or from a page does so inside rcu_read_lock(),
  * so a page cannot be freed under a concurrent copy (the use-after-free of
- * older brd discard code). Module exit waits with rcu_barrier().
+ * older brd discard code): ubk_store_read() and ubk_store_write() require
+ * the caller to hold it (blkmq.c takes it once per request, not once per
+ * page). Module exit waits with rcu_barrier().
  */
 #include "compat.h"
 
@@ -164,10 +166,14 @@ static struct page *ubk_lookup_alloc(struct ubk_store *s, u64 idx)
 	return page;
 }
 
-/* Copy @len bytes at store offset @pos into @page at @off (one bvec). */
+/*
+ * Copy @len bytes at store offset @pos into @page at @off (one bvec).
+ * Caller holds rcu_read_lock().
+ */
 blk_status_t ubk_store_read(struct ubk_store *s, u64 pos, struct page *page,
 			    unsigned int off, unsigned int len)
 {
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "store read outside an RCU read-side section");
 	if (unlikely(!ubk_store_in_range(s, pos, len)))
 		return BLK_STS_IOERR;
 
@@ -176,13 +182,11 @@ blk_status_t ubk_store_read(struct ubk_store *s, u64 pos, struct page *page,
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - poff);
 		struct page *sp;
 
-		rcu_read_lock();
 		sp = ubk_lookup(s, pos >> PAGE_SHIFT);
 		if (sp)
 			memcpy_to_page(page, off, page_address(sp) + poff, n);
 		else
 			memzero_page(page, off, n);
-		rcu_read_unlock();
 
 		pos += n;
 		off += n;
@@ -194,11 +198,12 @@ blk_status_t ubk_store_read(struct ubk_store *s, u64 pos, struct page *page,
 /*
  * Copy @len bytes from @page at @off to store offset @pos (one bvec).
  * BLK_STS_RESOURCE when a page could not be allocated; the bytes before it
- * have been written.
+ * have been written. Caller holds rcu_read_lock().
  */
 blk_status_t ubk_store_write(struct ubk_store *s, u64 pos, struct page *page,
 			     unsigned int off, unsigned int len)
 {
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "store write outside an RCU read-side section");
 	if (unlikely(!ubk_store_in_range(s, pos, len)))
 		return BLK_STS_IOERR;
 
@@ -207,14 +212,10 @@ blk_status_t ubk_store_write(struct ubk_store *s, u64 pos, struct page *page,
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - poff);
 		struct page *sp;
 
-		rcu_read_lock();
 		sp = ubk_lookup_alloc(s, pos >> PAGE_SHIFT);
-		if (unlikely(!sp)) {
-			rcu_read_unlock();
+		if (unlikely(!sp))
 			return BLK_STS_RESOURCE;
-		}
 		memcpy_from_page(page_address(sp) + poff, page, off, n);
-		rcu_read_unlock();
 
 		pos += n;
 		off += n;

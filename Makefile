@@ -55,7 +55,7 @@ define build_kmod
 	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' --exclude='.*.cmd' \
 		$(TOP)/Kbuild $(TOP)/kmod $(TOP)/uapi $$out/src/ && \
 	rsync -a $$out/src/ $$out/ && \
-	$(MAKE) --no-print-directory -C $$kdir M=$$out modules >$$out/build.log 2>&1 || { cat $$out/build.log >&2; exit 1; }; \
+	$(MAKE) --no-print-directory -C $$kdir M=$$out UBK_WERROR=1 modules >$$out/build.log 2>&1 || { cat $$out/build.log >&2; exit 1; }; \
 	echo "kmod: built $$out/uringblk_driver.ko"
 endef
 

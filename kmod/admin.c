@@ -178,7 +178,7 @@ static int ubk_ctl_uring_cmd(struct io_uring_cmd *ioucmd,
 	if (ret)
 		goto done;
 	/* A 64-byte SQE has only 16 bytes of command area. */
-	if (!(issue_flags & IO_URING_F_SQE128)) {
+	if (!ubk_uring_cmd_sqe128(ioucmd, issue_flags)) {
 		ret = -EPROTO;
 		goto done;
 	}

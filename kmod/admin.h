@@ -30,7 +30,7 @@ void ubk_dev_put(struct uringblk_dev *dev);
 /* The index N of the device. */
 u32 ubk_dev_id(const struct uringblk_dev *dev);
 
-/* Fill the response of each command. Never fail; never sleep. */
+/* Fill the response of each command. Never fail; may sleep (GET_STATS). */
 void ubk_dev_identify(struct uringblk_dev *dev, struct uringblk_identify *id);
 void ubk_dev_limits(struct uringblk_dev *dev, struct uringblk_limits *lim);
 u64 ubk_dev_features(struct uringblk_dev *dev);

@@ -16,8 +16,16 @@
  *
  * Error injection (docs/error-injection.md) costs the dispatcher one load
  * of dev->inj when no rule is active. With rules, ubk_handle_rq_inj() fails
- * requests, holds them for ->timeout() or completes them late from a
- * per-request hrtimer through ->complete() (or ->poll() for polled ones).
+ * requests, refuses them (BLK_STS_RESOURCE), makes their allocations take
+ * the reclaiming path, holds them for ->timeout() or completes them late
+ * from the device's delay timer through ->complete() (or ->poll() for
+ * polled ones).
+ *
+ * A write that cannot get a page now is given back with BLK_STS_RESOURCE,
+ * not started; the store's refill worker reruns the queues once it has
+ * reclaimed pages, and blk-mq reruns them after BLK_MQ_RESOURCE_DELAY
+ * anyway. There is no retry count: the request fails (BLK_STS_NOSPC) only
+ * when the store says the memory is not there (store.c).
  */
 #include "compat.h"
 
@@ -30,13 +38,6 @@
 #include "uringblk.h"
 
 /*
- * A write that cannot get a page (GFP_NOWAIT failed) is requeued with
- * BLK_STS_RESOURCE; blk-mq runs the queue again after a short delay. After
- * this many requeues of the same request it fails with BLK_STS_NOSPC.
- */
-#define UBK_MAX_ALLOC_RETRIES	32
-
-/*
  * Copy a READ or WRITE. One RCU read-side section covers the whole request
  * (the store's pages cannot be freed under it, see store.c). blk-mq already
  * runs ->queue_rq() of a non-blocking queue inside one, so this holds off
@@ -44,7 +45,7 @@
  * of a large request.
  */
 static blk_status_t ubk_do_rw(struct uringblk_dev *dev, struct request *rq,
-			      bool write)
+			      bool write, unsigned int sflags)
 {
 	u64 pos = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
 	blk_status_t st = BLK_STS_OK;
@@ -55,7 +56,7 @@ static blk_status_t ubk_do_rw(struct uringblk_dev *dev, struct request *rq,
 	rq_for_each_segment(bv, rq, iter) {
 		if (write)
 			st = ubk_store_write(&dev->store, pos, bv.bv_page,
-					     bv.bv_offset, bv.bv_len);
+					     bv.bv_offset, bv.bv_len, sflags);
 		else
 			st = ubk_store_read(&dev->store, pos, bv.bv_page,
 					    bv.bv_offset, bv.bv_len);
@@ -67,17 +68,21 @@ static blk_status_t ubk_do_rw(struct uringblk_dev *dev, struct request *rq,
 	return st;
 }
 
-/* Execute @rq against the store. Never sleeps. Inline in both dispatchers. */
+/*
+ * Execute @rq against the store. Never sleeps. Inline in both dispatchers.
+ * @sflags: UBK_STORE_* for writes (0 on the fast path).
+ */
 static __always_inline blk_status_t ubk_execute(struct uringblk_dev *dev,
-						struct request *rq)
+						struct request *rq,
+						unsigned int sflags)
 {
 	u64 pos = (u64)blk_rq_pos(rq) << SECTOR_SHIFT;
 
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
-		return ubk_do_rw(dev, rq, false);
+		return ubk_do_rw(dev, rq, false, 0);
 	case REQ_OP_WRITE:
-		return ubk_do_rw(dev, rq, true);
+		return ubk_do_rw(dev, rq, true, sflags);
 	case REQ_OP_FLUSH:
 		/* Everything completed so far is now durable. */
 		atomic64_inc(&dev->flush_epoch);
@@ -122,6 +127,31 @@ static void ubk_account_error(struct uringblk_dev *dev, blk_status_t st)
 }
 
 /*
+ * Give @rq back to blk-mq, not started (BLK_STS_RESOURCE). RQF_DONTPREP
+ * marks it as one that was dispatched before: blk-mq clears rq_flags for
+ * every new request, so the mark cannot leak to the next user of the tag.
+ */
+static blk_status_t ubk_refuse(struct uringblk_dev *dev, struct request *rq)
+{
+	rq->rq_flags |= RQF_DONTPREP;
+	ubk_stat_inc(&dev->stats, UBK_C_QUEUE_FULL);
+	return BLK_STS_RESOURCE;
+}
+
+/*
+ * The store refilled its pool (@got_pages) or gave up: either way the
+ * requests it refused must be dispatched again now (process context).
+ */
+void ubk_store_refilled(struct ubk_store *s, bool got_pages)
+{
+	struct uringblk_dev *dev = container_of(s, struct uringblk_dev, store);
+
+	if (got_pages)
+		ubk_stat_inc(&dev->stats, UBK_C_REFILLS);
+	blk_mq_run_hw_queues(dev->disk->queue, true);
+}
+
+/*
  * Statistics of a finished request; runs on every completion path, so a
  * delayed request's latency includes its delay.
  */
@@ -131,7 +161,6 @@ static void ubk_account(struct uringblk_dev *dev, struct request *rq,
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct ubk_stats *s = &dev->stats;
 
-	cmd->retries = 0;
 	if (unlikely(st != BLK_STS_OK)) {
 		ubk_account_error(dev, st);
 		return;
@@ -166,24 +195,19 @@ static void ubk_account(struct uringblk_dev *dev, struct request *rq,
 }
 
 /*
- * Execute @rq with the allocation-failure policy: BLK_STS_RESOURCE means
- * "give the request back to blk-mq, not started" (at most
- * UBK_MAX_ALLOC_RETRIES times, then BLK_STS_NOSPC).
+ * Execute @rq; BLK_STS_RESOURCE means "give it back, not started" (the
+ * store queued a refill). A write that failed for lack of memory counts.
  */
-static __always_inline blk_status_t ubk_execute_retry(struct uringblk_dev *dev,
-						      struct request *rq)
+static __always_inline blk_status_t ubk_execute_alloc(struct uringblk_dev *dev,
+						      struct request *rq,
+						      unsigned int sflags)
 {
-	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	blk_status_t st = ubk_execute(dev, rq);
+	blk_status_t st = ubk_execute(dev, rq, sflags);
 
-	if (unlikely(st == BLK_STS_RESOURCE)) {
-		if (cmd->retries < UBK_MAX_ALLOC_RETRIES) {
-			cmd->retries++;
-			ubk_stat_inc(&dev->stats, UBK_C_QUEUE_FULL);
-			return BLK_STS_RESOURCE;
-		}
-		st = BLK_STS_NOSPC;
-	}
+	if (unlikely(st == BLK_STS_RESOURCE))
+		return ubk_refuse(dev, rq);
+	if (unlikely(st == BLK_STS_NOSPC))
+		ubk_stat_inc(&dev->stats, UBK_C_NOMEM);
 	return st;
 }
 
@@ -242,15 +266,78 @@ static void ubk_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, cmd->status);
 }
 
-/* The delay of a delay rule is over (hard interrupt context). */
+/*
+ * Delay rule. Delayed requests wait on dev->delay_list (unsorted) and one
+ * per-device hrtimer, armed for the earliest due time, completes every
+ * request that is due and re-arms itself for the next. A request costs a
+ * list node and a due time in its PDU instead of a timer of its own.
+ */
+static void ubk_delay_rq(struct uringblk_dev *dev, struct request *rq,
+			 u32 usec)
+{
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	unsigned long flags;
+
+	cmd->due_ns = ktime_get_ns() + (u64)usec * NSEC_PER_USEC;
+	atomic_set(&cmd->inj_state, UBK_RQ_DELAYED);
+	spin_lock_irqsave(&dev->delay_lock, flags);
+	list_add_tail(&cmd->delay_node, &dev->delay_list);
+	if (cmd->due_ns < dev->delay_next) {
+		dev->delay_next = cmd->due_ns;
+		hrtimer_start(&dev->delay_timer, ns_to_ktime(cmd->due_ns),
+			      HRTIMER_MODE_ABS);
+	}
+	spin_unlock_irqrestore(&dev->delay_lock, flags);
+}
+
+/* Complete the delayed requests on @list (taken off dev->delay_list). */
+static void ubk_delay_complete(struct list_head *list)
+{
+	struct ubk_cmd *cmd, *next;
+
+	list_for_each_entry_safe(cmd, next, list, delay_node) {
+		list_del(&cmd->delay_node);
+		if (atomic_cmpxchg(&cmd->inj_state, UBK_RQ_DELAYED,
+				   UBK_RQ_NORMAL) == UBK_RQ_DELAYED)
+			ubk_complete_late(blk_mq_rq_from_pdu(cmd));
+	}
+}
+
+/* The earliest delay is over (hard interrupt context). */
 static enum hrtimer_restart ubk_delay_timer_fn(struct hrtimer *timer)
 {
-	struct ubk_cmd *cmd = container_of(timer, struct ubk_cmd, timer);
+	struct uringblk_dev *dev = container_of(timer, struct uringblk_dev,
+						delay_timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	u64 now = ktime_get_ns(), next = U64_MAX;
+	struct ubk_cmd *cmd, *tmp;
+	unsigned long flags;
+	LIST_HEAD(due);
 
-	if (atomic_cmpxchg(&cmd->inj_state, UBK_RQ_DELAYED,
-			   UBK_RQ_NORMAL) == UBK_RQ_DELAYED)
-		ubk_complete_late(blk_mq_rq_from_pdu(cmd));
-	return HRTIMER_NORESTART;
+	spin_lock_irqsave(&dev->delay_lock, flags);
+	list_for_each_entry_safe(cmd, tmp, &dev->delay_list, delay_node) {
+		if (cmd->due_ns <= now)
+			list_move_tail(&cmd->delay_node, &due);
+		else
+			next = min(next, cmd->due_ns);
+	}
+	dev->delay_next = next;
+	if (next != U64_MAX) {
+		hrtimer_set_expires(timer, ns_to_ktime(next));
+		ret = HRTIMER_RESTART;
+	}
+	spin_unlock_irqrestore(&dev->delay_lock, flags);
+	ubk_delay_complete(&due);
+	return ret;
+}
+
+void ubk_delay_init(struct uringblk_dev *dev)
+{
+	spin_lock_init(&dev->delay_lock);
+	INIT_LIST_HEAD(&dev->delay_list);
+	dev->delay_next = U64_MAX;
+	ubk_hrtimer_setup(&dev->delay_timer, ubk_delay_timer_fn,
+			  CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 }
 
 /*
@@ -263,6 +350,7 @@ static noinline blk_status_t ubk_handle_rq_inj(struct ubk_queue *uq,
 {
 	struct uringblk_dev *dev = uq->dev;
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	unsigned int sflags = 0;
 	blk_status_t st;
 	u32 usec = 0;
 	int act;
@@ -281,19 +369,22 @@ static noinline blk_status_t ubk_handle_rq_inj(struct ubk_queue *uq,
 		blk_mq_start_request(rq);
 		ubk_finish(uq, rq, st, NULL);
 		return BLK_STS_OK;
+	case UBK_INJ_ACT_BUSY:
+		return ubk_refuse(dev, rq);
+	case UBK_INJ_ACT_NOMEM:
+		sflags = UBK_STORE_NO_ATOMIC;
+		break;
 	default:
 		break;
 	}
 
-	st = ubk_execute_retry(dev, rq);
+	st = ubk_execute_alloc(dev, rq, sflags);
 	if (unlikely(st == BLK_STS_RESOURCE))
 		return BLK_STS_RESOURCE;
 	blk_mq_start_request(rq);
 	if (act == UBK_INJ_ACT_DELAY) {
 		cmd->status = st;
-		atomic_set(&cmd->inj_state, UBK_RQ_DELAYED);
-		hrtimer_start(&cmd->timer, ns_to_ktime((u64)usec * NSEC_PER_USEC),
-			      HRTIMER_MODE_REL);
+		ubk_delay_rq(dev, rq, usec);
 		return BLK_STS_OK;
 	}
 	ubk_finish(uq, rq, st, NULL);
@@ -314,7 +405,7 @@ static blk_status_t ubk_handle_rq(struct request *rq,
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	blk_status_t st;
 
-	if (likely(!cmd->retries))
+	if (likely(!(rq->rq_flags & RQF_DONTPREP)))
 		cmd->start_ns = local_clock();
 	else
 		ubk_stat_inc(&dev->stats, UBK_C_RETRIES);
@@ -323,11 +414,16 @@ static blk_status_t ubk_handle_rq(struct request *rq,
 	if (unlikely(rcu_access_pointer(dev->inj)))
 		return ubk_handle_rq_inj(uq, rq);
 
-	st = ubk_execute_retry(dev, rq);
+	st = ubk_execute_alloc(dev, rq, 0);
 	if (unlikely(st == BLK_STS_RESOURCE))
 		return BLK_STS_RESOURCE;
 
-	/* Started only now: a request given back must not be started. */
+	/*
+	 * Started only now: a request given back must not have been started
+	 * (a ->queue_rqs() leftover is issued again without being reset).
+	 * blk-mq's disk statistics (iostat) count from the request's
+	 * allocation, not from here, so they include the copy anyway.
+	 */
 	blk_mq_start_request(rq);
 	ubk_finish(uq, rq, st, iob);
 	return BLK_STS_OK;
@@ -407,8 +503,8 @@ static enum blk_eh_timer_return ubk_timeout(struct request *rq)
 /*
  * Removal: complete what error injection holds. Held requests get
  * BLK_STS_TIMEOUT; delayed ones lose the rest of their delay. The cmpxchg
- * on inj_state decides a race with ->timeout() or the hrtimer: exactly one
- * side completes the request. Polled requests are completed here too
+ * on inj_state decides a race with ->timeout() or the delay timer: exactly
+ * one side completes the request. Polled requests are completed here too
  * (blk_mq_complete_request() completes them locally): a poller is not
  * guaranteed during removal.
  */
@@ -420,26 +516,29 @@ static bool ubk_release_rq(struct request *rq, void *data)
 			   UBK_RQ_NORMAL) == UBK_RQ_HELD) {
 		cmd->status = BLK_STS_TIMEOUT;
 		blk_mq_complete_request(rq);
-		return true;
 	}
-	hrtimer_cancel(&cmd->timer);
-	if (atomic_cmpxchg(&cmd->inj_state, UBK_RQ_DELAYED,
-			   UBK_RQ_NORMAL) == UBK_RQ_DELAYED)
-		blk_mq_complete_request(rq);
 	return true;
 }
 
 /*
  * Complete every request held or delayed by error injection. The caller
  * has unpublished the rules for good (ubk_inj_shutdown()), so nothing new
- * is held; quiescing waits for a ->queue_rq() that is still between its
- * decision and arming the hrtimer.
+ * is held or delayed once the queue is quiesced (a ->queue_rq() may still
+ * be between its decision and the delay list until then).
  */
 void ubk_release_held(struct uringblk_dev *dev)
 {
 	struct request_queue *q = dev->disk->queue;
+	unsigned long flags;
+	LIST_HEAD(delayed);
 
 	blk_mq_quiesce_queue(q);
+	hrtimer_cancel(&dev->delay_timer);
+	spin_lock_irqsave(&dev->delay_lock, flags);
+	list_splice_init(&dev->delay_list, &delayed);
+	dev->delay_next = U64_MAX;
+	spin_unlock_irqrestore(&dev->delay_lock, flags);
+	ubk_delay_complete(&delayed);
 	blk_mq_tagset_busy_iter(&dev->tag_set, ubk_release_rq, NULL);
 	blk_mq_unquiesce_queue(q);
 }
@@ -463,8 +562,6 @@ static int ubk_init_request(struct blk_mq_tag_set *set, struct request *rq,
 
 	memset(cmd, 0, sizeof(*cmd));
 	atomic_set(&cmd->inj_state, UBK_RQ_NORMAL);
-	ubk_hrtimer_setup(&cmd->timer, ubk_delay_timer_fn, CLOCK_MONOTONIC,
-			  HRTIMER_MODE_REL);
 	return 0;
 }
 

@@ -4,10 +4,11 @@
  *
  * Every .c file of the module includes this header first. All code that
  * depends on the kernel version lives here as small static inline wrappers,
- * selected by LINUX_VERSION_CODE or by a Kbuild header probe (UBK_HAVE_*
- * defined on the compiler command line, see /Kbuild). Supported and
- * compile-tested: Debian 6.1.y and 6.12.y. The 6.9/6.10 branch below follows
- * the upstream API but is not compile-tested.
+ * selected by LINUX_VERSION_CODE or, where distributions backport, by a
+ * Kbuild feature probe (UBK_HAVE_*: kmod/probe_*.c compiled against the
+ * target's headers, see /Kbuild). Each entry names the kernel that changed
+ * the API. Built and tested: Debian 6.1.y and 6.12.y; every other branch
+ * was read against that kernel's headers only (docs/kernels.md).
  */
 #ifndef URINGBLK_COMPAT_H
 #define URINGBLK_COMPAT_H
@@ -38,6 +39,26 @@ typedef blk_mode_t ubk_blk_mode_t;
 typedef fmode_t ubk_blk_mode_t;
 #endif
 
+/*
+ * 6.18 "block: switch ->getgeo() to struct gendisk": the block_device
+ * argument became the gendisk. Probe: UBK_HAVE_GETGEO_GENDISK.
+ */
+#ifdef UBK_HAVE_GETGEO_GENDISK
+typedef struct gendisk *ubk_getgeo_arg_t;
+
+static inline struct gendisk *ubk_getgeo_disk(struct gendisk *disk)
+{
+	return disk;
+}
+#else
+typedef struct block_device *ubk_getgeo_arg_t;
+
+static inline struct gendisk *ubk_getgeo_disk(struct block_device *bdev)
+{
+	return bdev->bd_disk;
+}
+#endif
+
 /* ---- tag set ---- */
 
 /*
@@ -52,9 +73,9 @@ typedef fmode_t ubk_blk_mode_t;
 #endif
 
 /*
- * ->queue_rqs() takes a struct rq_list * since 6.13, backported to 6.12.25
- * (Debian 6.12.117 has it), and a struct request ** before. UBK_HAVE_RQ_LIST
- * comes from a Kbuild probe of blkdev.h. A driver pops each request and may
+ * ->queue_rqs() takes a struct rq_list * since 6.13 ("block: add a
+ * rq_list type"), backported to 6.12.25 (Debian 6.12.117 has it), and a
+ * struct request ** before. Probe: UBK_HAVE_RQ_LIST. A driver pops each request and may
  * leave the ones it could not queue in the list; blk-mq then issues those
  * one by one through ->queue_rq().
  */
@@ -304,6 +325,27 @@ static inline void ubk_uring_cmd_copy(const struct io_uring_cmd *ioucmd,
 	memcpy(dst, ioucmd->cmd, len);
 #endif
 	barrier();
+}
+
+/*
+ * Does the command come in a 128-byte SQE (80 bytes of command area)?
+ * Rings set up with IORING_SETUP_SQE128 pass IO_URING_F_SQE128. 6.19
+ * ("io_uring: add support for IORING_SETUP_SQE_MIXED") added rings that mix
+ * 64- and 128-byte SQEs, where a 128-byte command is the opcode
+ * IORING_OP_URING_CMD128; the first kernels with it did not pass
+ * IO_URING_F_SQE128 for those, so the opcode decides there. Probe:
+ * UBK_HAVE_URING_CMD128.
+ */
+static inline bool ubk_uring_cmd_sqe128(const struct io_uring_cmd *ioucmd,
+					unsigned int issue_flags)
+{
+	if (issue_flags & IO_URING_F_SQE128)
+		return true;
+#ifdef UBK_HAVE_URING_CMD128
+	return READ_ONCE(ioucmd->sqe->opcode) == IORING_OP_URING_CMD128;
+#else
+	return false;
+#endif
 }
 
 /* Post the CQE: cqe->res = @ret (res2/big_cqe[0] = 0 on CQE32 rings). */

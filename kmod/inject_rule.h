@@ -72,6 +72,8 @@ enum ubk_inj_kind {
 	UBK_INJ_READ,		/* read,LBA,COUNT[,PCT]: reads fail -EIO */
 	UBK_INJ_WRITE,		/* write,LBA,COUNT[,PCT]: writes fail -EIO */
 	UBK_INJ_NOSPC,		/* nospc,LBA,COUNT[,PCT]: writes fail -ENOSPC */
+	UBK_INJ_BUSY,		/* busy,LBA,COUNT[,PCT]: dispatch refused, requeued */
+	UBK_INJ_NOMEM,		/* nomem,LBA,COUNT[,PCT]: writes allocate with reclaim */
 	UBK_INJ_TIMEOUT,	/* timeout,LBA,PCT: any request times out */
 	UBK_INJ_DELAY,		/* delay,LBA,USEC[,PCT]: any request delayed */
 	UBK_INJ_CLEAR,		/* clear: a command, never in a table */
@@ -92,6 +94,8 @@ enum ubk_inj_act {
 	UBK_INJ_ACT_ENOSPC,	/* complete with BLK_STS_NOSPC */
 	UBK_INJ_ACT_TIMEOUT,	/* hold; .timeout completes BLK_STS_TIMEOUT */
 	UBK_INJ_ACT_DELAY,	/* complete *usec microseconds later */
+	UBK_INJ_ACT_BUSY,	/* refuse: BLK_STS_RESOURCE, not started */
+	UBK_INJ_ACT_NOMEM,	/* execute, but without GFP_NOWAIT allocation */
 };
 
 /*
@@ -168,11 +172,12 @@ static inline int ubk_inj_cnt_dec_if_positive(struct ubk_inj_cnt *c)
 #endif
 }
 
-/* read, write and nospc rules carry a COUNT (and a counter). */
+/* read, write, nospc, busy and nomem rules carry a COUNT (and a counter). */
 static inline bool ubk_inj_is_count(unsigned int kind)
 {
 	return kind == UBK_INJ_READ || kind == UBK_INJ_WRITE ||
-	       kind == UBK_INJ_NOSPC;
+	       kind == UBK_INJ_NOSPC || kind == UBK_INJ_BUSY ||
+	       kind == UBK_INJ_NOMEM;
 }
 
 /* A kind that may sit in a table. */
@@ -204,6 +209,10 @@ static inline const char *ubk_inj_kind_name(unsigned int kind)
 		return "write";
 	case UBK_INJ_NOSPC:
 		return "nospc";
+	case UBK_INJ_BUSY:
+		return "busy";
+	case UBK_INJ_NOMEM:
+		return "nomem";
 	case UBK_INJ_TIMEOUT:
 		return "timeout";
 	case UBK_INJ_DELAY:
@@ -464,7 +473,9 @@ static inline bool ubk_inj_op_applies(const struct ubk_inj_rule *r,
 		return op == UBK_INJ_OP_READ;
 	case UBK_INJ_WRITE:
 	case UBK_INJ_NOSPC:
+	case UBK_INJ_NOMEM:
 		return op == UBK_INJ_OP_WRITE;
+	case UBK_INJ_BUSY:
 	case UBK_INJ_TIMEOUT:
 	case UBK_INJ_DELAY:
 		return true;
@@ -516,8 +527,16 @@ static inline int ubk_inj_match(const struct ubk_inj_table *t,
 			continue;
 		if (ubk_inj_cnt_dec_if_positive(c) < 0)
 			continue;
-		return r->kind == UBK_INJ_NOSPC ? UBK_INJ_ACT_ENOSPC :
-						  UBK_INJ_ACT_EIO;
+		switch (r->kind) {
+		case UBK_INJ_NOSPC:
+			return UBK_INJ_ACT_ENOSPC;
+		case UBK_INJ_BUSY:
+			return UBK_INJ_ACT_BUSY;
+		case UBK_INJ_NOMEM:
+			return UBK_INJ_ACT_NOMEM;
+		default:
+			return UBK_INJ_ACT_EIO;
+		}
 	}
 	return UBK_INJ_ACT_NONE;
 }

@@ -4,10 +4,14 @@
  * the device-information answers of the admin plane.
  *
  * Load: validate every parameter (one pr_err line naming the first bad one,
- * -EINVAL, nothing registered), register the block major, create
- * nr_devices disks (each fully set up, then published in the device
- * table), and finally register the admin control node, so /dev/uringblk-ctl
- * only appears once every disk exists.
+ * -EINVAL, nothing registered), then allocate everything that can fail for
+ * all nr_devices devices (store, statistics, tag set, gendisk) and register
+ * the control node, and only then add the disks. A disk is visible (and
+ * opened by udev) from device_add_disk() on, and an open disk pins the
+ * module text, which a failed init would free under it; so nothing after
+ * the first device_add_disk() fails the load. If a later device_add_disk()
+ * fails, the module stays loaded with the devices added so far and says
+ * so (docs/data-plane.md 1.2).
  *
  * Unload: unregister the control node first, then for each device remove it
  * from the table (ubk_dev_get() fails from then on), drop its error
@@ -24,6 +28,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -237,6 +242,7 @@ struct uringblk_dev *ubk_dev_get(u32 id)
 
 	if (id >= UBK_MAX_DEVICES)
 		return NULL;
+	id = array_index_nospec(id, UBK_MAX_DEVICES);
 	mutex_lock(&ubk_devs_mutex);
 	dev = ubk_devs[id];
 	if (dev)
@@ -269,20 +275,20 @@ u64 ubk_dev_capacity_sectors(struct uringblk_dev *dev)
 }
 
 /*
- * FUA and FLUSH come with the volatile write cache (write_cache=1);
- * WRITE_CACHE follows the live /sys/block/X/queue/write_cache setting.
+ * WRITE_CACHE, FLUSH and FUA follow the live write-cache mode
+ * (/sys/block/X/queue/write_cache): in write-through mode the block layer
+ * sends no flush and strips FUA, so neither is a feature then.
  */
 u64 ubk_dev_features(struct uringblk_dev *dev)
 {
 	struct request_queue *q = dev->disk->queue;
 	u64 f = 0;
 
-	if (ubk_queue_wc_on(q))
-		f |= URINGBLK_FEAT_WRITE_CACHE;
-	if (ubk_queue_fua_on(q))
-		f |= URINGBLK_FEAT_FUA;
-	if (dev->write_cache)
-		f |= URINGBLK_FEAT_FLUSH;
+	if (ubk_queue_wc_on(q)) {
+		f |= URINGBLK_FEAT_WRITE_CACHE | URINGBLK_FEAT_FLUSH;
+		if (ubk_queue_fua_on(q))
+			f |= URINGBLK_FEAT_FUA;
+	}
 	if (dev->discard)
 		f |= URINGBLK_FEAT_DISCARD;
 	if (dev->write_zeroes)
@@ -354,11 +360,11 @@ void ubk_dev_geometry(struct uringblk_dev *dev, struct uringblk_geometry *geo)
 
 /* ---- block_device_operations ---- */
 
-static int ubk_getgeo(struct block_device *bdev, struct hd_geometry *hg)
+static int ubk_getgeo(ubk_getgeo_arg_t arg, struct hd_geometry *hg)
 {
 	struct uringblk_geometry geo;
 
-	ubk_dev_geometry(bdev->bd_disk->private_data, &geo);
+	ubk_dev_geometry(ubk_getgeo_disk(arg)->private_data, &geo);
 	hg->heads = geo.heads;
 	hg->sectors = geo.sectors_per_track;
 	hg->cylinders = geo.cylinders;
@@ -384,6 +390,15 @@ static const struct block_device_operations ubk_fops = {
 
 /* ---- device creation and teardown ---- */
 
+/*
+ * Work per request is bounded (docs/data-plane.md 2.3): a discard unmaps
+ * at most 128 whole 2 MiB leaves (one call_rcu() each) plus the pages of
+ * two partial leaves; a write-zeroes with REQ_NOUNMAP zeroes at most 2 MiB
+ * in place. Larger requests are split by the block layer.
+ */
+#define UBK_DISCARD_MAX_BYTES		(256U << 20)
+#define UBK_WRITE_ZEROES_MAX_BYTES	(2U << 20)
+
 static void ubk_dev_free(struct uringblk_dev *dev)
 {
 	ubk_store_free(&dev->store);
@@ -392,17 +407,22 @@ static void ubk_dev_free(struct uringblk_dev *dev)
 	kfree(dev);
 }
 
-static int ubk_dev_create(u32 id)
+/*
+ * Allocate device @id with everything that can fail, up to its gendisk,
+ * but do not add the disk: nothing of it is visible yet.
+ */
+static struct uringblk_dev *ubk_dev_alloc(u32 id)
 {
 	struct ubk_limits ul = { };
 	struct uringblk_dev *dev;
 	struct gendisk *disk;
 	unsigned int lbs = ubk_cfg.logical_block_size;
+	unsigned int lbs_sectors = lbs >> SECTOR_SHIFT;
 	int ret;
 
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	dev->id = id;
 	kref_init(&dev->ref);
 	init_completion(&dev->released);
@@ -415,6 +435,7 @@ static int ubk_dev_create(u32 id)
 	dev->write_zeroes = ubk_cfg.write_zeroes;
 	dev->lbs_shift = ilog2(lbs);
 	ubk_inj_init(dev);
+	ubk_delay_init(dev);
 	dev->nr_default_queues = ubk_cfg.nr_hw_queues;
 	dev->nr_poll_queues = ubk_cfg.poll_queues;
 
@@ -425,8 +446,11 @@ static int ubk_dev_create(u32 id)
 		goto err_free;
 	}
 	ret = ubk_store_init(&dev->store, dev->capacity);
-	if (ret)
+	if (ret) {
+		pr_err("uringblk%u: cannot allocate the page directory for %u MiB: %d\n",
+		       id, ubk_cfg.capacity_mb, ret);
 		goto err_free;
+	}
 	ret = ubk_stats_init(&dev->stats);
 	if (ret)
 		goto err_free;
@@ -442,16 +466,16 @@ static int ubk_dev_create(u32 id)
 	ul.max_hw_sectors = ubk_cfg.max_io_size_kb << 1;
 	ul.max_segments = UBK_MAX_SEGMENTS;
 	ul.max_segment_size = UBK_MAX_SEGMENT_SIZE;
-	/* Whole requests of up to 4 GiB - 1 lbs, rounded to the lbs. */
 	if (dev->discard) {
-		ul.max_discard_sectors = round_down(UINT_MAX >> SECTOR_SHIFT,
-						    lbs >> SECTOR_SHIFT);
+		ul.max_discard_sectors =
+			round_down(UBK_DISCARD_MAX_BYTES >> SECTOR_SHIFT,
+				   lbs_sectors);
 		ul.discard_granularity = ul.physical_block_size;
 	}
 	if (dev->write_zeroes)
 		ul.max_write_zeroes_sectors =
-			round_down(UINT_MAX >> SECTOR_SHIFT,
-				   lbs >> SECTOR_SHIFT);
+			round_down(UBK_WRITE_ZEROES_MAX_BYTES >> SECTOR_SHIFT,
+				   lbs_sectors);
 	ul.write_cache = dev->write_cache;
 	ul.fua = dev->write_cache;
 
@@ -469,25 +493,37 @@ static int ubk_dev_create(u32 id)
 	disk->private_data = dev;
 	snprintf(disk->disk_name, DISK_NAME_LEN, UBK_NAME "%u", id);
 	set_capacity(disk, dev->capacity >> SECTOR_SHIFT);
+	return dev;
 
-	ret = device_add_disk(NULL, disk, ubk_attr_groups);
-	if (ret) {
-		pr_err("uringblk%u: device_add_disk failed: %d\n", id, ret);
-		goto err_disk;
-	}
-
-	mutex_lock(&ubk_devs_mutex);
-	ubk_devs[id] = dev;
-	mutex_unlock(&ubk_devs_mutex);
-	return 0;
-
-err_disk:
-	put_disk(disk);
 err_tag_set:
 	blk_mq_free_tag_set(&dev->tag_set);
 err_free:
 	ubk_dev_free(dev);
-	return ret;
+	return ERR_PTR(ret);
+}
+
+/* Undo ubk_dev_alloc() of a device whose disk was never added. */
+static void ubk_dev_free_unadded(struct uringblk_dev *dev)
+{
+	put_disk(dev->disk);
+	blk_mq_free_tag_set(&dev->tag_set);
+	ubk_dev_free(dev);
+}
+
+/* Make @dev visible: add its disk and publish it in the device table. */
+static int ubk_dev_add(struct uringblk_dev *dev)
+{
+	int ret;
+
+	ret = device_add_disk(NULL, dev->disk, ubk_attr_groups);
+	if (ret) {
+		pr_err("uringblk%u: device_add_disk failed: %d\n", dev->id, ret);
+		return ret;
+	}
+	mutex_lock(&ubk_devs_mutex);
+	ubk_devs[dev->id] = dev;
+	mutex_unlock(&ubk_devs_mutex);
+	return 0;
 }
 
 static void ubk_dev_destroy(u32 id)
@@ -504,6 +540,8 @@ static void ubk_dev_destroy(u32 id)
 	/* Held requests would make del_gendisk() wait for their timeout. */
 	ubk_inj_shutdown(dev);
 	del_gendisk(dev->disk);
+	/* No request left to give back: no refill may run the queues. */
+	ubk_store_stop(&dev->store);
 	/* Drop the table's reference and wait for admin holders. */
 	ubk_dev_put(dev);
 	wait_for_completion(&dev->released);
@@ -522,50 +560,83 @@ static void ubk_destroy_all(void)
 	rcu_barrier();
 }
 
+static bool ubk_ctl_registered;
+
 static int __init ubk_init(void)
 {
-	u32 id;
+	static struct uringblk_dev *devs[UBK_MAX_DEVICES] __initdata;
+	u32 id, n, added;
 	int ret;
 
 	ret = ubk_check_params();
 	if (ret)
 		return ret;
+	n = ubk_cfg.nr_devices;
 
+	ret = ubk_store_wq_init();
+	if (ret)
+		return ret;
 	ubk_major = register_blkdev(0, UBK_NAME);
 	if (ubk_major < 0) {
 		pr_err("register_blkdev failed: %d\n", ubk_major);
-		return ubk_major;
+		ret = ubk_major;
+		goto err_wq;
 	}
 
-	for (id = 0; id < ubk_cfg.nr_devices; id++) {
-		ret = ubk_dev_create(id);
-		if (ret)
-			goto err_devs;
+	/* Everything that can fail, for every device, before any is visible. */
+	for (id = 0; id < n; id++) {
+		devs[id] = ubk_dev_alloc(id);
+		if (IS_ERR(devs[id])) {
+			ret = PTR_ERR(devs[id]);
+			goto err_unadded;
+		}
 	}
+
+	/* From the first visible disk on, nothing fails the load. */
+	for (added = 0; added < n; added++) {
+		ret = ubk_dev_add(devs[added]);
+		if (ret)
+			break;
+	}
+	if (!added) {
+		id = n;
+		goto err_unadded;
+	}
+	for (id = added; id < n; id++)
+		ubk_dev_free_unadded(devs[id]);
+	if (added < n)
+		pr_err("only %u of %u devices could be added: %d\n", added, n,
+		       ret);
 
 	ret = ubk_admin_init();
-	if (ret) {
-		pr_err("cannot register /dev/%s: %d\n", URINGBLK_CTL_NAME, ret);
-		goto err_devs;
-	}
+	if (ret)
+		pr_err("cannot register /dev/%s: %d; admin commands only through the block devices\n",
+		       URINGBLK_CTL_NAME, ret);
+	else
+		ubk_ctl_registered = true;
 
 	pr_info("%u device(s) of %u MiB, %u+%u queues of depth %u, lbs %u\n",
-		ubk_cfg.nr_devices, ubk_cfg.capacity_mb, ubk_cfg.nr_hw_queues,
+		added, ubk_cfg.capacity_mb, ubk_cfg.nr_hw_queues,
 		ubk_cfg.poll_queues, ubk_cfg.queue_depth,
 		ubk_cfg.logical_block_size);
 	return 0;
 
-err_devs:
-	ubk_destroy_all();
+err_unadded:
+	while (id--)
+		ubk_dev_free_unadded(devs[id]);
 	unregister_blkdev(ubk_major, UBK_NAME);
+err_wq:
+	ubk_store_wq_exit();
 	return ret;
 }
 
 static void __exit ubk_exit(void)
 {
-	ubk_admin_exit();
+	if (ubk_ctl_registered)
+		ubk_admin_exit();
 	ubk_destroy_all();
 	unregister_blkdev(ubk_major, UBK_NAME);
+	ubk_store_wq_exit();
 }
 
 module_init(ubk_init);

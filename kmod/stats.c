@@ -7,7 +7,9 @@
  * possible CPUs. stats_reset does not zero anything: it records the
  * current sums as a baseline, and readers report sum - baseline. The
  * baseline, and the scratch array used to sum a histogram, are protected
- * by a spinlock that the I/O path never takes.
+ * by a mutex that the I/O path never takes: summing 1024 buckets over
+ * every CPU is too long for a spinlock, and the readers (sysfs, the admin
+ * plane) may sleep.
  *
  * Reset race: an I/O that completes while stats_reset is summing may be
  * counted either before or after the reset, never twice and never lost
@@ -19,14 +21,15 @@
 
 #include <linux/percpu.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
 
 #include "admin.h"
 #include "uringblk.h"
 
 int ubk_stats_init(struct ubk_stats *st)
 {
-	spin_lock_init(&st->lock);
+	mutex_init(&st->lock);
 	memset(st->base, 0, sizeof(st->base));
 	st->pcpu = alloc_percpu(struct ubk_pcpu_stats);
 	st->base_hist = kvcalloc(UBK_H_NR * UBK_HIST_NR_BUCKETS, sizeof(u64),
@@ -74,9 +77,9 @@ u64 ubk_stats_get(struct ubk_stats *st, enum ubk_ctr c)
 {
 	u64 v;
 
-	spin_lock(&st->lock);
+	mutex_lock(&st->lock);
 	v = ubk_sum_ctr(st, c) - st->base[c];
-	spin_unlock(&st->lock);
+	mutex_unlock(&st->lock);
 	return v;
 }
 
@@ -85,14 +88,16 @@ void ubk_stats_reset(struct ubk_stats *st)
 	unsigned int op, b;
 	int c;
 
-	spin_lock(&st->lock);
+	mutex_lock(&st->lock);
 	for (c = 0; c < UBK_C_NR; c++)
 		st->base[c] = ubk_sum_ctr(st, c);
-	for (op = 0; op < UBK_H_NR; op++)
+	for (op = 0; op < UBK_H_NR; op++) {
 		for (b = 0; b < UBK_HIST_NR_BUCKETS; b++)
 			st->base_hist[op * UBK_HIST_NR_BUCKETS + b] =
 				ubk_sum_bucket(st, op, b);
-	spin_unlock(&st->lock);
+		cond_resched();
+	}
+	mutex_unlock(&st->lock);
 }
 
 /* Nanoseconds to microseconds, to nearest; at least 1 for a sample. */
@@ -117,7 +122,7 @@ void ubk_stats_latency_us(struct ubk_stats *st, enum ubk_hist_op op,
 	unsigned int b;
 	bool any;
 
-	spin_lock(&st->lock);
+	mutex_lock(&st->lock);
 	for (b = 0; b < UBK_HIST_NR_BUCKETS; b++)
 		st->scratch[b] = ubk_sum_bucket(st, op, b) - base[b];
 	any = ubk_hist_total(st->scratch, UBK_HIST_NR_BUCKETS) != 0;
@@ -127,7 +132,7 @@ void ubk_stats_latency_us(struct ubk_stats *st, enum ubk_hist_op op,
 	*p99 = ubk_ns_to_us(ubk_hist_percentile(st->scratch,
 						UBK_HIST_NR_BUCKETS,
 						UBK_HIST_P99), any);
-	spin_unlock(&st->lock);
+	mutex_unlock(&st->lock);
 }
 
 /* GET_STATS (admin.h). */

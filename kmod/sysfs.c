@@ -139,6 +139,8 @@ UBK_COUNTER_ATTR(media_errors, UBK_C_MEDIA_ERRORS);
 UBK_COUNTER_ATTR(retries, UBK_C_RETRIES);
 UBK_COUNTER_ATTR(polled_completions, UBK_C_POLLED);
 UBK_COUNTER_ATTR(timeouts, UBK_C_TIMEOUTS);
+UBK_COUNTER_ATTR(refills, UBK_C_REFILLS);
+UBK_COUNTER_ATTR(nomem_errors, UBK_C_NOMEM);
 
 /* Write "1" (a trailing newline is fine) to reset counters and histograms. */
 static ssize_t stats_reset_store(struct device *d, struct device_attribute *a,
@@ -186,6 +188,8 @@ static struct attribute *ubk_attrs[] = {
 	&dev_attr_queue_full_events.attr,
 	&dev_attr_media_errors.attr,
 	&dev_attr_retries.attr,
+	&dev_attr_refills.attr,
+	&dev_attr_nomem_errors.attr,
 	&dev_attr_polled_completions.attr,
 	&dev_attr_timeouts.attr,
 	&dev_attr_mem_used_bytes.attr,

@@ -19,6 +19,7 @@
 #include <linux/ratelimit_types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "hist.h"
 #include "inject_rule.h"
@@ -61,8 +62,10 @@ extern struct ubk_config ubk_cfg;
 /*
  * Sparse page store: dir[] (allocated at load) points to leaves, each leaf is
  * one page holding PAGE_SIZE / sizeof(void *) page pointers. Leaves and data
- * pages are allocated on first write and installed with cmpxchg(); data
- * pages are unpublished with xchg() and freed after an RCU grace period.
+ * pages are allocated on first write and installed with cmpxchg(); pages
+ * and whole leaves are unpublished with xchg() and freed after an RCU grace
+ * period. When the non-reclaiming allocation of the I/O path fails, pages
+ * come from a small pool that a worker refills with reclaim (store.c).
  */
 struct ubk_store {
 	struct page ***dir;
@@ -70,15 +73,29 @@ struct ubk_store {
 	u64 nr_pages;
 	u64 capacity;			/* bytes */
 	unsigned long reserve_pages;	/* leave this much MemAvailable */
-	long __percpu *pages;		/* data pages in use, per-CPU deltas */
+	long __percpu *pages;		/* data pages + leaves, per-CPU deltas */
+
+	/* Reclaiming allocation: slow path only, never on a page hit. */
+	spinlock_t pool_lock;
+	struct list_head pool;		/* zeroed pages, linked by page->lru */
+	unsigned int pool_nr;
+	struct work_struct refill_work;
+	unsigned long nomem_at;		/* jiffies | 1 of a failed refill, or 0 */
 };
+
+/* ubk_store_write() flags. */
+#define UBK_STORE_NO_ATOMIC	(1U << 0) /* skip GFP_NOWAIT (nomem injection) */
 
 int ubk_store_init(struct ubk_store *s, u64 capacity);
 void ubk_store_free(struct ubk_store *s);
+void ubk_store_stop(struct ubk_store *s);
+int ubk_store_wq_init(void);
+void ubk_store_wq_exit(void);
 blk_status_t ubk_store_read(struct ubk_store *s, u64 pos, struct page *page,
 			    unsigned int off, unsigned int len);
 blk_status_t ubk_store_write(struct ubk_store *s, u64 pos, struct page *page,
-			     unsigned int off, unsigned int len);
+			     unsigned int off, unsigned int len,
+			     unsigned int flags);
 blk_status_t ubk_store_zero(struct ubk_store *s, u64 pos, u64 len,
 			    bool unmap);
 u64 ubk_store_mem_used(struct ubk_store *s);
@@ -99,6 +116,8 @@ enum ubk_ctr {
 	UBK_C_POLLED,
 	UBK_C_CACHED_WRITES,	/* writes left in the volatile write cache */
 	UBK_C_TIMEOUTS,		/* requests completed with BLK_STS_TIMEOUT */
+	UBK_C_REFILLS,		/* reclaiming pool refills that got pages */
+	UBK_C_NOMEM,		/* writes failed: no memory even after reclaim */
 	UBK_C_NR
 };
 
@@ -115,7 +134,7 @@ struct ubk_pcpu_stats {
 
 struct ubk_stats {
 	struct ubk_pcpu_stats __percpu *pcpu;
-	spinlock_t lock;		/* baseline and scratch; never on I/O */
+	struct mutex lock;		/* baseline and scratch; never on I/O */
 	u64 base[UBK_C_NR];		/* sums at the last stats_reset */
 	u64 *base_hist;			/* [UBK_H_NR * UBK_HIST_NR_BUCKETS] */
 	u64 *scratch;			/* [UBK_HIST_NR_BUCKETS] */
@@ -156,22 +175,31 @@ struct ubk_queue {
 enum ubk_inj_state {
 	UBK_RQ_NORMAL = 0,	/* completed by the data path as usual */
 	UBK_RQ_HELD,		/* timeout rule: only .timeout or removal completes it */
-	UBK_RQ_DELAYED,		/* delay rule: the hrtimer completes it */
+	UBK_RQ_DELAYED,		/* delay rule: on dev->delay_list until due */
 };
 
-/* Request PDU (tag_set.cmd_size). */
+/*
+ * Request PDU (tag_set.cmd_size): 40 bytes, in every request of every
+ * queue, so nothing that only error injection needs costs more than a list
+ * node here (the delay timer is per device, docs/data-plane.md 2.4).
+ *
+ * A request the driver gave back with BLK_STS_RESOURCE carries
+ * RQF_DONTPREP in rq->rq_flags: blk-mq clears the flags of every newly
+ * allocated request, so no retry state outlives the request.
+ */
 struct ubk_cmd {
 	u64 start_ns;			/* local_clock() at first dispatch */
-	struct llist_node node;		/* on ubk_queue.poll_list */
+	union {
+		struct llist_node node;		/* on ubk_queue.poll_list */
+		struct list_head delay_node;	/* on dev->delay_list */
+	};
+	u64 due_ns;			/* delay rule: ktime_get_ns() when due */
 	blk_status_t status;		/* result, for the poll and .complete paths */
-	u8 retries;			/* BLK_STS_RESOURCE returns so far */
 	/*
-	 * Error injection only; the path without rules never touches these.
 	 * inj_state moves away from UBK_RQ_NORMAL only with cmpxchg, so a
 	 * held or delayed request is completed exactly once.
 	 */
 	atomic_t inj_state;		/* enum ubk_inj_state */
-	struct hrtimer timer;		/* delay rule */
 };
 
 struct uringblk_dev {
@@ -211,6 +239,12 @@ struct uringblk_dev {
 	struct ratelimit_state inj_rs;	/* kernel log lines of injected failures */
 	atomic64_t inj_failed;		/* injected failures delivered, for the log */
 
+	/* Delay rule: delayed requests and the one timer that completes them. */
+	spinlock_t delay_lock;
+	struct list_head delay_list;	/* ubk_cmd.delay_node, unsorted */
+	u64 delay_next;			/* the timer's expiry, U64_MAX: idle */
+	struct hrtimer delay_timer;
+
 	struct kref ref;		/* ubk_dev_get() holders + the table */
 	struct completion released;	/* last reference dropped */
 	char serial[20];
@@ -218,7 +252,9 @@ struct uringblk_dev {
 
 /* blkmq.c */
 int ubk_init_tag_set(struct uringblk_dev *dev);
+void ubk_delay_init(struct uringblk_dev *dev);
 void ubk_release_held(struct uringblk_dev *dev);
+void ubk_store_refilled(struct ubk_store *s, bool got_pages);
 
 /* inject.c */
 void ubk_inj_init(struct uringblk_dev *dev);

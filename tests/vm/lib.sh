@@ -40,7 +40,7 @@ ubk_unload() {
 # Fail if the kernel log got a warning since the case began (tests/vm/run
 # checks the whole log again at the end).
 dmesg_clean() {
-	if dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|refcount_t|list_(add|del) corruption|hung task|soft lockup|KASAN'; then
+	if dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|refcount_t|list_(add|del) corruption|hung task|soft lockup|KASAN|detected stall|stall on CPU|rcu: INFO|invoked oom-killer|Out of memory'; then
 		fail "kernel log shows a bug or warning"
 	fi
 }
@@ -125,6 +125,17 @@ dmesg_new() {
 	mapfile -t l <<<"$(dmesg)"
 	[ "${#l[@]}" -ge "$DMESG_MARK" ] || fail "kernel log rotated: cannot tell new lines"
 	[ "${#l[@]}" -eq "$DMESG_MARK" ] || printf '%s\n' "${l[@]:DMESG_MARK}"
+}
+
+# wait_attr_eq NAME WANT [DISK]: wait up to 5 s for ubk_attr NAME to read
+# WANT (memory freed after an RCU grace period), then check it.
+wait_attr_eq() {
+	local i
+	for i in $(seq 50); do
+		[ "$(ubk_attr "$1" "${3:-uringblk0}")" = "$2" ] && break
+		sleep 0.1
+	done
+	expect_eq "${3:-uringblk0} $1" "$(ubk_attr "$1" "${3:-uringblk0}")" "$2"
 }
 
 # meminfo_kb FIELD: a /proc/meminfo value in KiB (e.g. MemAvailable).

@@ -277,8 +277,12 @@ void check_features(const std::string &p, uint64_t f, const Disk &d)
 	eq(p, f, sys_u64(d.u("features")));
 	bool wb = must_read(d.q("write_cache")) == "write back";
 	eq(p + " bit write_cache vs queue/write_cache", (f & URINGBLK_FEAT_WRITE_CACHE) != 0, wb);
+	// FLUSH and FUA follow the live write-cache mode: in write-through mode
+	// the block layer sends no flush and strips FUA, whatever queue/fua says.
+	eq(p + " bit flush vs queue/write_cache", (f & URINGBLK_FEAT_FLUSH) != 0, wb);
 	if (auto fua = read_file(d.q("fua")))
-		eq(p + " bit fua vs queue/fua", (f & URINGBLK_FEAT_FUA) != 0, *fua == "1");
+		eq(p + " bit fua vs queue/fua and queue/write_cache", (f & URINGBLK_FEAT_FUA) != 0,
+		   wb && *fua == "1");
 	eq(p + " bit discard vs queue/discard_max_bytes", (f & URINGBLK_FEAT_DISCARD) != 0,
 	   sys_u64(d.q("discard_max_bytes")) != 0);
 	eq(p + " bit write_zeroes vs queue/write_zeroes_max_bytes",

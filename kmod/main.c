@@ -25,6 +25,7 @@
 #include <linux/hdreg.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -150,10 +151,37 @@ static bool ubk_in_range(const char *name, unsigned int val,
 	return false;
 }
 
+/*
+ * The memory every device takes from load on, whatever is written to it:
+ * the page directory (8 bytes per 2 MiB of capacity, store.c) and blk-mq's
+ * requests (a struct request and the driver's PDU per tag per hardware
+ * context). A configuration that needs more than half of RAM for that is
+ * refused before anything is allocated: its allocations would drive the
+ * machine into reclaim, and other processes into the OOM killer, before
+ * they failed (docs/data-plane.md 1).
+ */
+static int ubk_check_footprint(void)
+{
+	u64 pages = DIV_ROUND_UP_ULL((u64)capacity_mb << 20, PAGE_SIZE);
+	u64 dir = DIV_ROUND_UP_ULL(pages, PAGE_SIZE / sizeof(void *)) *
+		  sizeof(void *);
+	u64 rqs = (u64)(ubk_cfg.nr_hw_queues + ubk_cfg.poll_queues) *
+		  queue_depth * (sizeof(struct request) + sizeof(struct ubk_cmd));
+	u64 need = (dir + rqs) * nr_devices;
+	u64 limit = ((u64)totalram_pages() << PAGE_SHIFT) / 2;
+
+	if (need <= limit)
+		return 0;
+	pr_err("nr_devices=%u capacity_mb=%u queue_depth=%u need %llu MiB of page directories and requests, more than half of RAM (%llu MiB)\n",
+	       nr_devices, capacity_mb, queue_depth, need >> 20, limit >> 20);
+	return -ENOMEM;
+}
+
 /* Validate and resolve the parameters into ubk_cfg. One message at most. */
 static int ubk_check_params(void)
 {
 	unsigned int lbs_kb;
+	int ret;
 
 	if (!nr_hw_queues.given)
 		nr_hw_queues.val = min_t(unsigned int, num_online_cpus(),
@@ -218,6 +246,9 @@ static int ubk_check_params(void)
 		pr_info("%u CPUs: using %u default and %u poll queues\n",
 			num_possible_cpus(), ubk_cfg.nr_hw_queues,
 			ubk_cfg.poll_queues);
+	ret = ubk_check_footprint();
+	if (ret)
+		return ret;
 	ubk_cfg.queue_depth = queue_depth;
 	ubk_cfg.capacity_mb = capacity_mb;
 	ubk_cfg.logical_block_size = logical_block_size;

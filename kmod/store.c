@@ -377,7 +377,7 @@ blk_status_t ubk_store_write(struct ubk_store *s, u64 pos, struct page *page,
 		struct page *sp;
 
 		sp = ubk_lookup_alloc(s, pos >> PAGE_SHIFT, flags);
-		if (unlikely(IS_ERR(sp)))
+		if (IS_ERR(sp))
 			return PTR_ERR(sp) == -ENOSPC ? BLK_STS_NOSPC :
 							BLK_STS_RESOURCE;
 		memcpy_from_page(page_address(sp) + poff, page, off, n);

@@ -6,6 +6,10 @@
 #include <cmath>
 #include <limits>
 
+#include <uringblk/kit/parse.hpp>
+
+#include "bench_report.hpp"
+
 namespace uringblk::bench {
 
 namespace {
@@ -21,15 +25,13 @@ MODE: latency (QD1, randread 4k) | iops (randread 4k qd32) | bandwidth (read 64k
   --poll  --fixed-buffers  --fixed-files  --sqpoll
   --batch-submit N  --batch-complete N (default: qd)
   --depths LIST (default 1,4,16,64,256,1024)  --thread-list LIST (default 1,2,4)
-  --seed N  -o, --output human|json  --no-progress  -q, --quiet  -h, --help
+  --allow-mounted-write    write even if the device is mounted or claimed (default: a write
+                           benchmark opens a block device O_EXCL and refuses one in use)
+  --seed N  -o, --output human|json  --no-progress  -q, --quiet  -h, --help  --version
 )";
 
 std::uint64_t parse_u64(std::string_view s, std::string_view what) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-    throw UsageError(std::string(what) + ": not a number: '" + std::string(s) + "'");
-  return v;
+  return kit::parse_uint(s, what);
 }
 
 std::uint32_t parse_u32_in(std::string_view s, std::string_view what, std::uint32_t lo,
@@ -39,6 +41,15 @@ std::uint32_t parse_u32_in(std::string_view s, std::string_view what, std::uint3
     throw UsageError(std::string(what) + ": " + std::string(s) + " is out of range " +
                      std::to_string(lo) + ".." + std::to_string(hi));
   return static_cast<std::uint32_t>(v);
+}
+
+bool is_utf8(std::string_view s) {
+  try {
+    (void)nlohmann::json(std::string(s)).dump();
+    return true;
+  } catch (const nlohmann::json::type_error &) {
+    return false;
+  }
 }
 
 Mode parse_mode(std::string_view s) {
@@ -104,44 +115,11 @@ std::uint32_t Options::batch_complete_for(std::uint32_t point_qd) const noexcept
 }
 
 std::uint64_t parse_size(std::string_view s, std::string_view what) {
-  if (s.empty())
-    throw UsageError(std::string(what) + ": empty value");
-  unsigned shift = 0;
-  std::string_view digits = s;
-  switch (s.back()) {
-  case 'k':
-  case 'K':
-    shift = 10;
-    break;
-  case 'm':
-  case 'M':
-    shift = 20;
-    break;
-  case 'g':
-  case 'G':
-    shift = 30;
-    break;
-  case 't':
-  case 'T':
-    shift = 40;
-    break;
-  default:
-    break;
-  }
-  if (shift)
-    digits.remove_suffix(1);
-  std::uint64_t v = parse_u64(digits, what);
-  if (shift && v > (std::numeric_limits<std::uint64_t>::max() >> shift))
-    throw UsageError(std::string(what) + ": too large: '" + std::string(s) + "'");
-  return v << shift;
+  return kit::parse_size(s, what);
 }
 
 double parse_seconds(std::string_view s, std::string_view what) {
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v) || v < 0)
-    throw UsageError(std::string(what) + ": expected seconds >= 0, got '" + std::string(s) + "'");
-  return v;
+  return kit::parse_seconds(s, what, kMaxSeconds);
 }
 
 std::vector<std::uint32_t> parse_list(std::string_view s, std::string_view what, std::uint32_t lo,
@@ -243,6 +221,12 @@ Options parse_options(std::span<const std::string_view> args) {
         o.output = Output::json;
       else
         throw UsageError("-o: expected human|json, got '" + std::string(v) + "'");
+    } else if (name == "--allow-mounted-write") {
+      flag();
+      o.allow_mounted_write = true;
+    } else if (name == "--version") {
+      flag();
+      o.version = true;
     } else if (name == "--no-progress") {
       flag();
       o.progress = false;
@@ -258,7 +242,7 @@ Options parse_options(std::span<const std::string_view> args) {
       throw UsageError("unexpected argument '" + std::string(a) + "'");
     }
   }
-  if (o.help)
+  if (o.help || o.version)
     return o;
 
   if (!mode)
@@ -266,6 +250,10 @@ Options parse_options(std::span<const std::string_view> args) {
   o.mode = *mode;
   if (o.device.empty())
     throw UsageError("missing -d DEV");
+  // JSON strings are UTF-8: refuse up front rather than fail after the run.
+  if (o.output == Output::json && !is_utf8(o.device))
+    throw UsageError("-o json: the device path is not valid UTF-8; use a path without such "
+                     "bytes (e.g. a symlink) or -o human");
 
   switch (o.mode) {
   case Mode::latency:
@@ -335,6 +323,14 @@ std::vector<Point> plan_points(const Options &o, unsigned online_cpus) {
   if (!any)
     pts.push_back({o.qd, 1});
   return pts;
+}
+
+void check_measured(std::span<const PointResult> results) {
+  for (const auto &r : results)
+    if (r.ios == 0)
+      throw kit::Failure("no I/O completed in the measured window (qd " + std::to_string(r.qd) +
+                         ", " + std::to_string(r.threads) +
+                         " threads): no result; check --time/--ramp/--count");
 }
 
 std::string_view usage_text() noexcept { return kUsage; }

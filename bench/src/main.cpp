@@ -31,6 +31,10 @@ int main(int argc, char **argv) {
     std::cout << usage_text();
     return 0;
   }
+  if (opts.version) {
+    std::cout << "uringblk-bench " << URINGBLK_VERSION << "\n";
+    return 0;
+  }
   if (!opts.quiet)
     for (const auto &w : opts.warnings)
       std::cerr << "uringblk-bench: warning: " << w << "\n";
@@ -43,6 +47,7 @@ int main(int argc, char **argv) {
     std::vector<PointResult> results;
     for (const Point &pt : points)
       results.push_back(run_point(opts, target, pt, progress));
+    check_measured(results);
 
     RunInfo run{opts, target.region_size};
     if (opts.output == Output::json)

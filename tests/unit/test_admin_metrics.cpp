@@ -377,7 +377,11 @@ TEST_CASE("metrics subcommand: errors", "[admin][metrics][cli]") {
   CHECK(d.code == 1);
   CHECK(d.err == "uringblk-admin: metrics /dev/uringblk-does-not-exist: No such file or "
                  "directory (ENOENT)\n");
-  CHECK(d.out.empty());
+  // The rest of the report is still emitted, with the failure as a sample (issue 14).
+  const auto ex = prom_text::parse(d.out);
+  CHECK(ex.value("uringblk_devices") == 0);
+  CHECK(d.out.find("uringblk_collect_error{device=\"/dev/uringblk-does-not-exist\"} 1") !=
+        std::string::npos);
 
   auto h = run_admin({"metrics", "--help"});
   CHECK(h.code == 0);

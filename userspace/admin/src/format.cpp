@@ -75,9 +75,16 @@ std::string feature_summary(const Features &f) {
   return s;
 }
 
-Json header(std::string_view device) {
+// "schema" is the format version in every tool's JSON; "version" is its schema-1 alias.
+Json versioned() {
   Json j;
-  j["version"] = kJsonVersion;
+  j["schema"] = kJsonVersion;
+  j["version"] = kJsonVersion; // deprecated alias of "schema" (removed in schema 2)
+  return j;
+}
+
+Json header(std::string_view device) {
+  Json j = versioned();
   j["device"] = std::string(device);
   return j;
 }
@@ -291,15 +298,15 @@ Json stats_json(const Stats &s, std::string_view device) {
 }
 
 Json list_json(std::span<const DeviceInfo> devices) {
-  Json j;
-  j["version"] = kJsonVersion;
+  Json j = versioned();
   Json arr = Json::array();
   for (const auto &d : devices) {
     Json e;
     e["name"] = d.name;
     e["path"] = d.path;
     e["dev_id"] = d.dev_id;
-    e["capacity"] = d.capacity_bytes;
+    e["capacity_bytes"] = d.capacity_bytes;
+    e["capacity"] = d.capacity_bytes; // deprecated alias of "capacity_bytes" (schema 1 only)
     e["model"] = d.model;
     e["serial"] = d.serial;
     e["firmware"] = d.firmware;
@@ -381,8 +388,7 @@ Json inject_clear_json(std::string_view device) {
 }
 
 Json error_json(std::string_view subcommand, std::string_view device, const Error &e) {
-  Json j;
-  j["version"] = kJsonVersion;
+  Json j = versioned();
   Json err;
   err["command"] = std::string(subcommand);
   err["device"] = std::string(device);

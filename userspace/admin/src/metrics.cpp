@@ -135,10 +135,18 @@ void latency_family(std::string &out, std::span<const DeviceMetrics> devices, st
 
 } // namespace
 
-std::string metrics_text(std::span<const DeviceMetrics> devices) {
+std::string metrics_text(std::span<const DeviceMetrics> devices,
+                         std::span<const std::string> failed) {
   std::string out;
   family_header(out, "uringblk_devices", "gauge", "Number of uringblk devices in this report.");
   out += "uringblk_devices " + std::to_string(devices.size()) + '\n';
+  if (!failed.empty()) {
+    family_header(out, "uringblk_collect_error", "gauge",
+                  "1 for a device that was listed or named but could not be read (it vanished, "
+                  "or its admin command failed); it has no other sample in this report.");
+    for (const auto &name : failed)
+      out += "uringblk_collect_error{device=\"" + escape_label_value(name) + "\"} 1\n";
+  }
   if (devices.empty())
     return out;
 

@@ -32,6 +32,8 @@
 #include <uringblk/sysfs.hpp>
 #include <uringblk/uring_cmd.hpp>
 
+#include "test_helpers.hpp"
+
 namespace fs = std::filesystem;
 
 // The test hook of UringCmdRing::execute (defined in userspace/lib/src/uring_cmd.cpp).
@@ -42,34 +44,15 @@ void set_wait_cqe(WaitCqe fn) noexcept;
 
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test_helpers::Outcome;
+Outcome admin(std::initializer_list<const char *> args) { return test_helpers::run_admin(args); }
 
-Outcome admin(std::initializer_list<const char *> args) {
-  std::vector<const char *> argv{"uringblk-admin"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::ostringstream out, err;
-  const int code = uringblk::admin::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
-
-struct FakeSysfs {
-  fs::path path;
-  FakeSysfs() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() /
-           ("uringblk-i14-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+struct FakeSysfs : test_helpers::TempDir {
+  FakeSysfs() : TempDir("uringblk-i14") {
     fs::create_directories(path / "block");
     ::setenv("URINGBLK_SYSFS_ROOT", path.c_str(), 1);
   }
-  ~FakeSysfs() {
-    ::unsetenv("URINGBLK_SYSFS_ROOT");
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+  ~FakeSysfs() { ::unsetenv("URINGBLK_SYSFS_ROOT"); }
   fs::path disk(const std::string &name, bool uringblk) {
     const fs::path d = path / "block" / name / (uringblk ? "uringblk" : "");
     fs::create_directories(d);
@@ -106,15 +89,12 @@ TEST_CASE("not a uringblk device: ENODEV and one message for every subcommand",
            {"inject", "list", d.c_str()},
            {"inject", "clear", d.c_str()},
            {"inject", "add", d.c_str(), "read,1,1"}}) {
-    std::vector<const char *> argv{"uringblk-admin"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::ostringstream out, err;
-    const int code = uringblk::admin::run(static_cast<int>(argv.size()), argv.data(), out, err);
-    INFO(err.str());
-    CHECK(code == 1);
-    CHECK(err.str().find(d + ": not a uringblk device") != std::string::npos);
-    CHECK(err.str().find("(ENODEV)") != std::string::npos);
-    CHECK(err.str().find(sys.path.string()) == std::string::npos); // no raw sysfs path
+    const auto o = test_helpers::run_admin(args);
+    INFO(o.err);
+    CHECK(o.code == 1);
+    CHECK(o.err.find(d + ": not a uringblk device") != std::string::npos);
+    CHECK(o.err.find("(ENODEV)") != std::string::npos);
+    CHECK(o.err.find(sys.path.string()) == std::string::npos); // no raw sysfs path
   }
 }
 
@@ -264,11 +244,9 @@ TEST_CASE("URINGBLK_SYSFS_ROOT is ignored by a setuid program", "[lib][sysfs][is
                           "' setpriv --reuid=65534 --regid=65534 --clear-groups '" +
                           bin.string() + "' list -o json >'" + out + "' 2>&1";
   const int status = std::system(cmd.c_str());
-  std::ifstream in(out);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  INFO(ss.str());
+  const std::string text = test_helpers::slurp(out);
+  INFO(text);
   REQUIRE(WIFEXITED(status));
-  CHECK(ss.str().find("uringblk7") == std::string::npos);
+  CHECK(text.find("uringblk7") == std::string::npos);
 }
 #endif

@@ -122,7 +122,7 @@ TEST_CASE("list human output is a table", "[admin][format]") {
 TEST_CASE("JSON: version first, stable keys", "[admin][json]") {
   const Json id = identify_json(sample_identify(), "/dev/uringblk0");
   CHECK(keys(id) ==
-        std::vector<std::string>{"schema", "version", "device", "model", "firmware", "logical_block_size",
+        std::vector<std::string>{"version", "device", "model", "firmware", "logical_block_size",
                                  "physical_block_size", "capacity_sectors", "capacity_bytes",
                                  "features_bitmap", "features", "queue_count", "queue_depth",
                                  "max_segments", "max_segment_size", "dma_alignment", "io_min",
@@ -137,32 +137,32 @@ TEST_CASE("JSON: version first, stable keys", "[admin][json]") {
   CHECK(id["capacity_sectors"].is_number_unsigned());
 
   CHECK(keys(limits_json(Limits{}, "d")) ==
-        std::vector<std::string>{"schema", "version", "device", "max_hw_sectors_kb", "max_sectors_kb",
+        std::vector<std::string>{"version", "device", "max_hw_sectors_kb", "max_sectors_kb",
                                  "nr_hw_queues", "queue_depth", "max_segments", "max_segment_size",
                                  "dma_alignment", "io_min", "io_opt", "discard_granularity",
                                  "discard_max_bytes"});
   CHECK(keys(features_json(Features{}, "d")) ==
-        std::vector<std::string>{"schema", "version", "device", "features_bitmap", "features"});
+        std::vector<std::string>{"version", "device", "features_bitmap", "features"});
   CHECK(features_json(Features{}, "d")["features"].is_array());
   CHECK(keys(geometry_json(Geometry{}, "d")) ==
-        std::vector<std::string>{"schema", "version", "device", "capacity_sectors", "capacity_bytes",
+        std::vector<std::string>{"version", "device", "capacity_sectors", "capacity_bytes",
                                  "logical_block_size", "physical_block_size", "cylinders", "heads",
                                  "sectors_per_track"});
   CHECK(keys(stats_json(Stats{}, "d")) ==
-        std::vector<std::string>{"schema", "version", "device", "read_ops", "write_ops", "flush_ops",
+        std::vector<std::string>{"version", "device", "read_ops", "write_ops", "flush_ops",
                                  "discard_ops", "read_sectors", "write_sectors", "read_bytes",
                                  "write_bytes", "queue_full_events", "media_errors", "retries",
                                  "p50_read_latency_us", "p99_read_latency_us",
                                  "p50_write_latency_us", "p99_write_latency_us"});
   CHECK(keys(reset_stats_json("d")) ==
-        std::vector<std::string>{"schema", "version", "device", "stats_reset"});
+        std::vector<std::string>{"version", "device", "stats_reset"});
 }
 
 TEST_CASE("JSON: list is an array of devices", "[admin][json]") {
   std::vector<DeviceInfo> devs(1);
   devs[0] = {"uringblk0", "/dev/uringblk0", 0, 4096, "model", "serial", "fw"};
   const Json j = list_json(devs);
-  CHECK(keys(j) == std::vector<std::string>{"schema", "version", "devices"});
+  CHECK(keys(j) == std::vector<std::string>{"version", "devices"});
   REQUIRE(j["devices"].is_array());
   REQUIRE(j["devices"].size() == 1);
   CHECK(keys(j["devices"][0]) == std::vector<std::string>{"name", "path", "dev_id",
@@ -188,7 +188,7 @@ TEST_CASE("errors name the subcommand, device and errno", "[admin][format]") {
         "uringblk-admin: list: No such file or directory (ENOENT)\n");
 
   const Json j = error_json("identify", "/dev/uringblk0", e);
-  CHECK(keys(j) == std::vector<std::string>{"schema", "version", "error"});
+  CHECK(keys(j) == std::vector<std::string>{"version", "error"});
   CHECK(keys(j["error"]) ==
         std::vector<std::string>{"command", "device", "errno", "errno_name", "message"});
   CHECK(j["error"]["errno"] == EPERM);

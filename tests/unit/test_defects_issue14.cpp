@@ -32,6 +32,7 @@
 #include <uringblk/sysfs.hpp>
 #include <uringblk/uring_cmd.hpp>
 
+#include "bench_report.hpp"
 #include "test_helpers.hpp"
 
 namespace fs = std::filesystem;
@@ -188,12 +189,16 @@ TEST_CASE("JSON: one name for the capacity and for the schema version", "[admin]
   d.name = "uringblk0";
   d.capacity_bytes = 4096;
   const auto l = uringblk::admin::list_json(std::span(&d, 1));
-  CHECK(l["schema"] == 1);
+  CHECK(l["version"] == 1);
   CHECK(l["devices"][0]["capacity_bytes"] == 4096);
-  CHECK(l["devices"][0]["capacity"] == 4096); // deprecated alias, schema 1 only
-  const auto r = uringblk::admin::reset_stats_json("/dev/uringblk0");
-  CHECK(r["schema"] == 1);
-  CHECK(r["version"] == 1); // deprecated alias, schema 1 only
+  CHECK(l["devices"][0]["capacity"] == 4096); // deprecated alias, version 1 only
+  // uringblk-bench: the same first key as uringblk-admin.
+  uringblk::bench::Options o;
+  o.device = "/dev/uringblk0";
+  const auto b = uringblk::bench::report_json({o, 4096}, {});
+  CHECK(b.begin().key() == "version");
+  CHECK(b["version"] == 1);
+  CHECK(b["schema"] == 1); // deprecated alias, version 1 only
 }
 
 namespace {

@@ -75,11 +75,11 @@ std::string feature_summary(const Features &f) {
   return s;
 }
 
-// "schema" is the format version in every tool's JSON; "version" is its schema-1 alias.
+// "version", the JSON schema version, is the first key of every tool's JSON (uringblk-bench
+// too), so a consumer checks one key whatever produced the document.
 Json versioned() {
   Json j;
-  j["schema"] = kJsonVersion;
-  j["version"] = kJsonVersion; // deprecated alias of "schema" (removed in schema 2)
+  j["version"] = kJsonVersion;
   return j;
 }
 
@@ -306,7 +306,7 @@ Json list_json(std::span<const DeviceInfo> devices) {
     e["path"] = d.path;
     e["dev_id"] = d.dev_id;
     e["capacity_bytes"] = d.capacity_bytes;
-    e["capacity"] = d.capacity_bytes; // deprecated alias of "capacity_bytes" (schema 1 only)
+    e["capacity"] = d.capacity_bytes; // deprecated alias of "capacity_bytes" (version 1 only)
     e["model"] = d.model;
     e["serial"] = d.serial;
     e["firmware"] = d.firmware;

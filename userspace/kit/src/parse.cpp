@@ -10,8 +10,10 @@ namespace uringblk::kit {
 
 namespace {
 
+// "--bs: '4q'"; just "'4q'" inside a CLI11 validator, whose message CLI11 prefixes with the
+// option's name.
 std::string quoted(std::string_view what, std::string_view s) {
-  return cat(what, ": '", s, "'");
+  return what.empty() ? cat("'", s, "'") : cat(what, ": '", s, "'");
 }
 
 std::string range(std::uint64_t lo, std::uint64_t hi) {
@@ -23,7 +25,7 @@ std::string range(std::uint64_t lo, std::uint64_t hi) {
 std::uint64_t parse_uint(std::string_view s, std::string_view what, std::uint64_t max,
                          bool allow_hex) {
   if (s.empty())
-    throw UsageError(cat(what, ": empty value"));
+    throw UsageError(what.empty() ? std::string("empty value") : cat(what, ": empty value"));
   int base = 10;
   std::string_view digits = s;
   if (allow_hex && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -107,9 +109,9 @@ CLI::Validator checked(std::string desc, std::uint64_t (*parse)(std::string_view
   return CLI::Validator(
       [=](std::string &value) -> std::string {
         try {
-          const std::uint64_t v = parse(value, "value", max);
+          const std::uint64_t v = parse(value, "", max);
           if (v < min)
-            return cat("value '", value, "' is out of range (", range(min, max), ")");
+            return cat("'", value, "' is out of range (", range(min, max), ")");
           value = std::to_string(v);
           return {};
         } catch (const UsageError &e) {
@@ -139,9 +141,9 @@ CLI::Validator seconds(double min_s, double max_s) {
   return CLI::Validator(
       [=](std::string &value) -> std::string {
         try {
-          const double v = parse_seconds(value, "value", max_s);
+          const double v = parse_seconds(value, "", max_s);
           if (v < min_s)
-            return cat("value '", value, "' is out of range (", min_s, "..", max_s, " seconds)");
+            return cat("'", value, "' is out of range (", min_s, "..", max_s, " seconds)");
           return {};
         } catch (const UsageError &e) {
           return e.what();

@@ -184,15 +184,7 @@ Options parse_options(std::span<const std::string_view> args) {
   flag("-q,--quiet", o.quiet);
   flag("--allow-mounted-write", o.allow_mounted_write);
 
-  std::vector<std::string> argv(args.rbegin(), args.rend()); // CLI11 takes them reversed
-  try {
-    app.parse(argv);
-  } catch (const CLI::ParseError &e) {
-    std::string msg = e.what();
-    if (dynamic_cast<const CLI::ExtrasError *>(&e))
-      msg = "unexpected argument:" + msg.substr(msg.find(':') + 1);
-    throw UsageError(msg);
-  }
+  kcli::parse(app, args);
   if (o.help || o.version)
     return o;
   if (!mode_s.empty())

@@ -37,7 +37,7 @@ want 2 "--duration" "$UT" -d "$NODEV" --duration=5k
 want 2 "--duration" "$UT" -d "$NODEV" --duration=0
 want 2 "--seed" "$UT" -d "$NODEV" --basic --seed=1k
 want 2 "--concurrent" "$UT" -d "$NODEV" --duration=1 --concurrent=257
-want 2 "unknown" "$UT" -d "$NODEV" --frob
+want 2 "--frob" "$UT" -d "$NODEV" --frob
 
 # uringblk-bench: times that overflow the nanosecond clock are refused up front.
 want 2 "--time" "$BENCH" iops -d "$NODEV" --time 1e99

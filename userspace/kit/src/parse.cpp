@@ -129,6 +129,18 @@ std::uint64_t plain_or_hex(std::string_view s, std::string_view what, std::uint6
 }
 } // namespace
 
+void parse(CLI::App &app, std::span<const std::string_view> args) {
+  std::vector<std::string> argv(args.rbegin(), args.rend()); // CLI11 takes them reversed
+  try {
+    app.parse(argv);
+  } catch (const CLI::ParseError &e) {
+    std::string msg = e.what();
+    if (dynamic_cast<const CLI::ExtrasError *>(&e))
+      msg = "unexpected argument:" + msg.substr(msg.find(':') + 1);
+    throw UsageError(msg);
+  }
+}
+
 CLI::Validator size(std::uint64_t min, std::uint64_t max) {
   return checked("SIZE[k|m|g|t]", parse_size, min, max);
 }

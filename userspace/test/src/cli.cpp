@@ -93,16 +93,7 @@ Config parse_command_line(std::span<const std::string_view> args) {
                               ->transform(kcli::uint(1, kMaxConcurrent));
   app.add_option("--seed", c.opts.seed)->transform(kcli::uint(0, uringblk::kit::kU64Max, true));
 
-  // CLI11 wants argv order reversed in a vector.
-  std::vector<std::string> argv(args.rbegin(), args.rend());
-  try {
-    app.parse(argv);
-  } catch (const CLI::ParseError &e) {
-    std::string msg = e.what();
-    if (dynamic_cast<const CLI::ExtrasError *>(&e))
-      msg = "unknown argument:" + msg.substr(msg.find(':') + 1);
-    throw UsageError(msg);
-  }
+  kcli::parse(app, args);
   if (c.help || c.version)
     return c;
   c.seed_given = app.count("--seed") > 0;

@@ -6,14 +6,16 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include <uringblk/kit/errors.hpp>
 
 namespace CLI {
+class App;
 class Validator;
-}
+} // namespace CLI
 
 namespace uringblk::kit {
 
@@ -35,6 +37,10 @@ double parse_seconds(std::string_view s, std::string_view what, double max_s);
 std::uint64_t seconds_to_ns(double s) noexcept;
 
 namespace cli {
+/// app.parse(args) (args without argv[0]); every CLI11 parse error becomes a UsageError with
+/// CLI11's message ("unexpected argument: X" for an extra one).
+void parse(CLI::App &app, std::span<const std::string_view> args);
+
 /// CLI11 transforms: check the value with the rules above and replace it by its plain decimal
 /// form, so that the option's variable (an integer) receives the checked number.
 CLI::Validator size(std::uint64_t min, std::uint64_t max);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <uringblk/admin/format.hpp>
+#include <uringblk/admin/stats_fields.hpp>
 
 #include <algorithm>
 #include <array>
@@ -174,24 +175,6 @@ const std::array<FieldSpec<Geometry>, 7> kGeometry{{
     UBK_FIELD(Geometry, sectors_per_track),
 }};
 
-const std::array<FieldSpec<Stats>, 15> kStats{{
-    UBK_FIELD(Stats, read_ops),
-    UBK_FIELD(Stats, write_ops),
-    UBK_FIELD(Stats, flush_ops),
-    UBK_FIELD(Stats, discard_ops),
-    UBK_FIELD(Stats, read_sectors),
-    UBK_FIELD(Stats, write_sectors),
-    UBK_FIELD(Stats, read_bytes),
-    UBK_FIELD(Stats, write_bytes),
-    UBK_FIELD(Stats, queue_full_events),
-    UBK_FIELD(Stats, media_errors),
-    UBK_FIELD(Stats, retries),
-    UBK_FIELD(Stats, p50_read_latency_us),
-    UBK_FIELD(Stats, p99_read_latency_us),
-    UBK_FIELD(Stats, p50_write_latency_us),
-    UBK_FIELD(Stats, p99_write_latency_us),
-}};
-
 #undef UBK_FIELD
 
 } // namespace
@@ -224,7 +207,10 @@ std::string geometry_text(const Geometry &g, std::string_view device) {
   return fields_text(kGeometry, g, "Geometry", device);
 }
 std::string stats_text(const Stats &s, std::string_view device) {
-  return fields_text(kStats, s, "Statistics", device);
+  std::vector<Field> f;
+  for (const auto &x : stats_fields())
+    f.push_back({std::string(x.key), num(x.get(s))});
+  return render_fields(title("Statistics", device), f);
 }
 
 std::string list_text(std::span<const DeviceInfo> devices) {
@@ -282,7 +268,10 @@ Json geometry_json(const Geometry &g, std::string_view device) {
   return fields_json(kGeometry, g, device);
 }
 Json stats_json(const Stats &s, std::string_view device) {
-  return fields_json(kStats, s, device);
+  Json j = header(device);
+  for (const auto &x : stats_fields())
+    j[std::string(x.key)] = x.get(s);
+  return j;
 }
 
 Json list_json(std::span<const DeviceInfo> devices) {

@@ -23,6 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include <uringblk/kit/parse.hpp>
+#include <uringblk/kit/ring.hpp>
+
 namespace uringblk::bench {
 
 namespace {
@@ -70,37 +73,7 @@ private:
   std::size_t len_ = 0;
 };
 
-class Ring {
-public:
-  Ring(unsigned entries, unsigned flags) {
-    io_uring_params p{};
-    p.flags = flags;
-    if (flags & IORING_SETUP_SQPOLL)
-      p.sq_thread_idle = 2000; // ms
-    int ret = io_uring_queue_init_params(entries, &ring_, &p);
-    if (ret < 0) {
-      std::string what = "io_uring_queue_init";
-      if (flags & (IORING_SETUP_IOPOLL | IORING_SETUP_SQPOLL)) {
-        what += " (";
-        if (flags & IORING_SETUP_IOPOLL)
-          what += "IORING_SETUP_IOPOLL";
-        if ((flags & IORING_SETUP_IOPOLL) && (flags & IORING_SETUP_SQPOLL))
-          what += "|";
-        if (flags & IORING_SETUP_SQPOLL)
-          what += "IORING_SETUP_SQPOLL";
-        what += ")";
-      }
-      throw RunError(errmsg(what, -ret));
-    }
-  }
-  Ring(const Ring &) = delete;
-  Ring &operator=(const Ring &) = delete;
-  ~Ring() { io_uring_queue_exit(&ring_); }
-  io_uring *get() noexcept { return &ring_; }
-
-private:
-  io_uring ring_{};
-};
+using Ring = kit::Ring;
 
 void fill_pattern(std::span<std::byte> buf, std::uint64_t seed) noexcept {
   std::uint64_t s = seed;
@@ -142,7 +115,7 @@ public:
       flags |= IORING_SETUP_IOPOLL;
     if (o_.sqpoll)
       flags |= IORING_SETUP_SQPOLL;
-    ring_ = std::make_unique<Ring>(qd_, flags);
+    ring_ = std::make_unique<Ring>(qd_, flags, 2000);
     bufs_ = std::make_unique<Mapping>(static_cast<std::size_t>(qd_) * o_.bs);
     fill_pattern(bufs_->bytes(), thread_seed(o_.seed, index_) ^ 0x5a5a);
     iovs_.resize(qd_);
@@ -339,41 +312,32 @@ private:
 
 Target open_target(const Options &o) {
   Target t;
-  int flags = (is_write(o.rw) ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC;
-  t.fd = UniqueFd(::open(o.device.c_str(), flags));
-  if (!t.fd)
-    throw RunError(errmsg("open " + o.device + " (O_DIRECT)", errno));
-  struct stat st {};
-  if (::fstat(t.fd.get(), &st) < 0)
-    throw RunError(errmsg("fstat " + o.device, errno));
-  if (S_ISBLK(st.st_mode)) {
-    t.block_device = true;
-    if (::ioctl(t.fd.get(), BLKGETSIZE64, &t.dev_size) < 0)
-      throw RunError(errmsg("ioctl BLKGETSIZE64 " + o.device, errno));
-    int lbs = 0;
-    if (::ioctl(t.fd.get(), BLKSSZGET, &lbs) < 0)
-      throw RunError(errmsg("ioctl BLKSSZGET " + o.device, errno));
-    t.logical_bs = static_cast<std::uint32_t>(lbs);
-  } else if (S_ISREG(st.st_mode)) {
-    t.dev_size = static_cast<std::uint64_t>(st.st_size);
-  } else {
-    throw RunError(o.device + ": not a block device or regular file");
+  try {
+    static_cast<kit::Target &>(t) = kit::open_target(o.device, {.write = is_write(o.rw),
+                                                                .exclusive = !o.allow_mounted_write,
+                                                                .direct = true,
+                                                                .allow_file = true});
+  } catch (const kit::UsageError &e) {
+    std::string msg = e.what();
+    if (msg.find("refusing to overwrite") != std::string::npos)
+      msg += " (--allow-mounted-write overrides)";
+    throw RunError(msg);
   }
-  if (o.bs % t.logical_bs)
+  if (o.bs % t.lbs)
     throw RunError("--bs " + std::to_string(o.bs) +
-                   " is not a multiple of the logical block size " + std::to_string(t.logical_bs) +
+                   " is not a multiple of the logical block size " + std::to_string(t.lbs) +
                    " of " + o.device);
-  if (o.offset % t.logical_bs)
+  if (o.offset % t.lbs)
     throw RunError("--offset " + std::to_string(o.offset) +
-                   " is not a multiple of the logical block size " + std::to_string(t.logical_bs) +
+                   " is not a multiple of the logical block size " + std::to_string(t.lbs) +
                    " of " + o.device);
-  if (o.offset >= t.dev_size)
+  if (o.offset >= t.size)
     throw RunError("--offset " + std::to_string(o.offset) + " is not below the size " +
-                   std::to_string(t.dev_size) + " of " + o.device);
-  t.region_size = o.size.value_or(t.dev_size - o.offset);
-  if (t.region_size > t.dev_size - o.offset)
+                   std::to_string(t.size) + " of " + o.device);
+  t.region_size = o.size.value_or(t.size - o.offset);
+  if (t.region_size > t.size - o.offset)
     throw RunError("--offset + --size (" + std::to_string(o.offset + t.region_size) +
-                   ") exceeds the size " + std::to_string(t.dev_size) + " of " + o.device);
+                   ") exceeds the size " + std::to_string(t.size) + " of " + o.device);
   if (t.region_size < o.bs)
     throw RunError("the region (" + std::to_string(t.region_size) + " bytes) is smaller than --bs");
   return t;
@@ -421,8 +385,9 @@ PointResult run_point(const Options &o, const Target &t, Point pt, bool progress
   if (failed.load())
     abort.store(true);
   clk.start_ns = mono_ns();
-  clk.ramp_end_ns = clk.start_ns + static_cast<std::uint64_t>(o.ramp_s * 1e9);
-  clk.end_ns = o.count ? UINT64_MAX : clk.ramp_end_ns + static_cast<std::uint64_t>(o.time_s * 1e9);
+  // --time and --ramp are at most kMaxSeconds: no deadline overflows.
+  clk.ramp_end_ns = clk.start_ns + kit::seconds_to_ns(o.ramp_s);
+  clk.end_ns = o.count ? UINT64_MAX : clk.ramp_end_ns + kit::seconds_to_ns(o.time_s);
   CpuTimes cpu0{};
   bool cpu0_taken = false;
   if (o.ramp_s <= 0) {

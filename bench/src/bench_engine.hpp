@@ -6,7 +6,8 @@
 #include "bench_options.hpp"
 #include "bench_report.hpp"
 
-#include <uringblk/unique_fd.hpp>
+#include <uringblk/kit/blockdev.hpp>
+#include <uringblk/kit/errors.hpp>
 
 #include <unistd.h>
 
@@ -18,21 +19,15 @@
 namespace uringblk::bench {
 
 // Setup or I/O failure: main prints the message and exits 1.
-struct RunError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+using RunError = uringblk::kit::Failure;
+
+// The device (kit::Target: fd, is_block, size, lbs) and the region the options resolve to.
+struct Target : uringblk::kit::Target {
+  std::uint64_t region_size = 0; // resolved --size
 };
 
-using uringblk::UniqueFd;
-
-struct Target {
-  UniqueFd fd;
-  bool block_device = false;
-  std::uint64_t dev_size = 0;     // bytes
-  std::uint32_t logical_bs = 512; // bytes
-  std::uint64_t region_size = 0;  // resolved --size
-};
-
-// Opens opts.device O_DIRECT and resolves/validates the region against it.
+// Opens opts.device O_DIRECT (a block device for a write benchmark also O_EXCL, unless
+// --allow-mounted-write) and resolves/validates the region against it.
 Target open_target(const Options &opts);
 
 // Runs one point; `progress` draws the one-line display on stderr.

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <limits>
 
+#include <uringblk/kit/pattern.hpp>
+
 namespace uringblk::bench {
 
 class LatencyHistogram {
@@ -67,12 +69,7 @@ private:
 };
 
 // splitmix64: seeds the per-thread generators.
-constexpr std::uint64_t splitmix64(std::uint64_t &state) noexcept {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+using uringblk::kit::splitmix64;
 
 // xorshift64*: fast per-thread PRNG.
 class Rng {

@@ -6,6 +6,12 @@
 #include <cmath>
 #include <limits>
 
+#include <CLI/CLI.hpp>
+
+#include <uringblk/kit/parse.hpp>
+
+#include "bench_report.hpp"
+
 namespace uringblk::bench {
 
 namespace {
@@ -21,15 +27,14 @@ MODE: latency (QD1, randread 4k) | iops (randread 4k qd32) | bandwidth (read 64k
   --poll  --fixed-buffers  --fixed-files  --sqpoll
   --batch-submit N  --batch-complete N (default: qd)
   --depths LIST (default 1,4,16,64,256,1024)  --thread-list LIST (default 1,2,4)
-  --seed N  -o, --output human|json  --no-progress  -q, --quiet  -h, --help
+  --allow-mounted-write    write even if the device is mounted or claimed (default: a write
+                           benchmark opens a block device O_EXCL and refuses one in use)
+  --seed N  -o, --output normal|json (human = normal)  --no-progress  -q, --quiet
+  -h, --help  --version
 )";
 
 std::uint64_t parse_u64(std::string_view s, std::string_view what) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-    throw UsageError(std::string(what) + ": not a number: '" + std::string(s) + "'");
-  return v;
+  return kit::parse_uint(s, what);
 }
 
 std::uint32_t parse_u32_in(std::string_view s, std::string_view what, std::uint32_t lo,
@@ -39,6 +44,15 @@ std::uint32_t parse_u32_in(std::string_view s, std::string_view what, std::uint3
     throw UsageError(std::string(what) + ": " + std::string(s) + " is out of range " +
                      std::to_string(lo) + ".." + std::to_string(hi));
   return static_cast<std::uint32_t>(v);
+}
+
+bool is_utf8(std::string_view s) {
+  try {
+    (void)nlohmann::json(std::string(s)).dump();
+    return true;
+  } catch (const nlohmann::json::type_error &) {
+    return false;
+  }
 }
 
 Mode parse_mode(std::string_view s) {
@@ -104,44 +118,11 @@ std::uint32_t Options::batch_complete_for(std::uint32_t point_qd) const noexcept
 }
 
 std::uint64_t parse_size(std::string_view s, std::string_view what) {
-  if (s.empty())
-    throw UsageError(std::string(what) + ": empty value");
-  unsigned shift = 0;
-  std::string_view digits = s;
-  switch (s.back()) {
-  case 'k':
-  case 'K':
-    shift = 10;
-    break;
-  case 'm':
-  case 'M':
-    shift = 20;
-    break;
-  case 'g':
-  case 'G':
-    shift = 30;
-    break;
-  case 't':
-  case 'T':
-    shift = 40;
-    break;
-  default:
-    break;
-  }
-  if (shift)
-    digits.remove_suffix(1);
-  std::uint64_t v = parse_u64(digits, what);
-  if (shift && v > (std::numeric_limits<std::uint64_t>::max() >> shift))
-    throw UsageError(std::string(what) + ": too large: '" + std::string(s) + "'");
-  return v << shift;
+  return kit::parse_size(s, what);
 }
 
 double parse_seconds(std::string_view s, std::string_view what) {
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v) || v < 0)
-    throw UsageError(std::string(what) + ": expected seconds >= 0, got '" + std::string(s) + "'");
-  return v;
+  return kit::parse_seconds(s, what, kMaxSeconds);
 }
 
 std::vector<std::uint32_t> parse_list(std::string_view s, std::string_view what, std::uint32_t lo,
@@ -158,114 +139,87 @@ std::vector<std::uint32_t> parse_list(std::string_view s, std::string_view what,
 }
 
 Options parse_options(std::span<const std::string_view> args) {
+  namespace kcli = kit::cli;
   Options o;
   std::optional<Mode> mode;
   std::optional<Rw> rw;
   std::optional<std::uint64_t> bs;
   std::optional<std::uint32_t> qd;
-  bool time_given = false, count_given = false;
+  std::string mode_s, rw_s, output_s, depths_s, thread_list_s;
+  std::uint64_t bs_v = 0, size_v = 0;
+  std::uint32_t qd_v = 0;
 
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    std::string_view name = a;
-    std::optional<std::string_view> inline_val;
-    if (a.starts_with("--")) {
-      if (auto eq = a.find('='); eq != std::string_view::npos) {
-        name = a.substr(0, eq);
-        inline_val = a.substr(eq + 1);
-      }
-    }
-    auto value = [&]() -> std::string_view {
-      if (inline_val)
-        return *inline_val;
-      if (i + 1 >= args.size())
-        throw UsageError(std::string(name) + " needs a value");
-      return args[++i];
-    };
-    auto flag = [&] {
-      if (inline_val)
-        throw UsageError(std::string(name) + " takes no value");
-    };
+  CLI::App app{"uringblk-bench", "uringblk-bench"};
+  app.set_help_flag();
+  auto flag = [&](const char *names, bool &v) {
+    return app.add_flag(names, v)->disable_flag_override();
+  };
+  flag("-h,--help", o.help);
+  flag("--version", o.version);
+  app.add_option("mode", mode_s);
+  app.add_option("-d,--device", o.device)->check([](const std::string &v) {
+    return v.empty() ? std::string("empty path") : std::string();
+  });
+  app.add_option("--rw", rw_s);
+  CLI::Option *bs_opt = app.add_option("--bs", bs_v)->transform(kcli::size(0, kit::kU64Max));
+  CLI::Option *qd_opt = app.add_option("--qd", qd_v)->transform(kcli::uint(1, kMaxQd));
+  app.add_option("--threads", o.threads)->transform(kcli::uint(1, kMaxThreads));
+  CLI::Option *time_opt = app.add_option("--time", o.time_s)->check(kcli::seconds(0, kMaxSeconds));
+  CLI::Option *count_opt = app.add_option("--count", o.count)->transform(kcli::size(0, kit::kU64Max));
+  app.add_option("--ramp", o.ramp_s)->check(kcli::seconds(0, kMaxSeconds));
+  CLI::Option *size_opt = app.add_option("--size", size_v)->transform(kcli::size(0, kit::kU64Max));
+  app.add_option("--offset", o.offset)->transform(kcli::size(0, kit::kU64Max));
+  flag("--poll", o.poll);
+  flag("--fixed-buffers", o.fixed_buffers);
+  flag("--fixed-files", o.fixed_files);
+  flag("--sqpoll", o.sqpoll);
+  app.add_option("--batch-submit", o.batch_submit)->transform(kcli::uint(1, kMaxQd));
+  app.add_option("--batch-complete", o.batch_complete)->transform(kcli::uint(1, kMaxQd));
+  app.add_option("--depths", depths_s);
+  app.add_option("--thread-list", thread_list_s);
+  app.add_option("--seed", o.seed)->transform(kcli::uint(0, kit::kU64Max));
+  app.add_option("-o,--output", output_s);
+  bool no_progress = false;
+  flag("--no-progress", no_progress);
+  flag("-q,--quiet", o.quiet);
+  flag("--allow-mounted-write", o.allow_mounted_write);
 
-    if (name == "-h" || name == "--help") {
-      o.help = true;
-    } else if (name == "-d" || name == "--device") {
-      o.device = std::string(value());
-      if (o.device.empty())
-        throw UsageError("--device: empty path");
-    } else if (name == "--rw") {
-      rw = parse_rw(value());
-    } else if (name == "--bs") {
-      bs = parse_size(value(), "--bs");
-    } else if (name == "--qd") {
-      qd = parse_u32_in(value(), "--qd", 1, kMaxQd);
-    } else if (name == "--threads") {
-      o.threads = parse_u32_in(value(), "--threads", 1, kMaxThreads);
-    } else if (name == "--time") {
-      o.time_s = parse_seconds(value(), "--time");
-      time_given = true;
-    } else if (name == "--count") {
-      o.count = parse_size(value(), "--count");
-      count_given = true;
-    } else if (name == "--ramp") {
-      o.ramp_s = parse_seconds(value(), "--ramp");
-    } else if (name == "--size") {
-      o.size = parse_size(value(), "--size");
-    } else if (name == "--offset") {
-      o.offset = parse_size(value(), "--offset");
-    } else if (name == "--poll") {
-      flag();
-      o.poll = true;
-    } else if (name == "--fixed-buffers") {
-      flag();
-      o.fixed_buffers = true;
-    } else if (name == "--fixed-files") {
-      flag();
-      o.fixed_files = true;
-    } else if (name == "--sqpoll") {
-      flag();
-      o.sqpoll = true;
-    } else if (name == "--batch-submit") {
-      o.batch_submit = parse_u32_in(value(), "--batch-submit", 1, kMaxQd);
-    } else if (name == "--batch-complete") {
-      o.batch_complete = parse_u32_in(value(), "--batch-complete", 1, kMaxQd);
-    } else if (name == "--depths") {
-      o.depths = parse_list(value(), "--depths", 1, kMaxQd);
-    } else if (name == "--thread-list") {
-      o.thread_list = parse_list(value(), "--thread-list", 1, kMaxThreads);
-    } else if (name == "--seed") {
-      o.seed = parse_u64(value(), "--seed");
-    } else if (name == "-o" || name == "--output") {
-      std::string_view v = value();
-      if (v == "human")
-        o.output = Output::human;
-      else if (v == "json")
-        o.output = Output::json;
-      else
-        throw UsageError("-o: expected human|json, got '" + std::string(v) + "'");
-    } else if (name == "--no-progress") {
-      flag();
-      o.progress = false;
-    } else if (name == "-q" || name == "--quiet") {
-      flag();
-      o.quiet = true;
-      o.progress = false;
-    } else if (a.starts_with("-") && a.size() > 1) {
-      throw UsageError("unknown option '" + std::string(a) + "'");
-    } else if (!mode) {
-      mode = parse_mode(a);
-    } else {
-      throw UsageError("unexpected argument '" + std::string(a) + "'");
-    }
-  }
-  if (o.help)
+  kcli::parse(app, args);
+  if (o.help || o.version)
     return o;
+  if (!mode_s.empty())
+    mode = parse_mode(mode_s);
+  if (!rw_s.empty())
+    rw = parse_rw(rw_s);
+  if (*bs_opt)
+    bs = bs_v;
+  if (*qd_opt)
+    qd = qd_v;
+  if (*size_opt)
+    o.size = size_v;
+  if (!depths_s.empty())
+    o.depths = parse_list(depths_s, "--depths", 1, kMaxQd);
+  if (!thread_list_s.empty())
+    o.thread_list = parse_list(thread_list_s, "--thread-list", 1, kMaxThreads);
+  if (output_s == "json")
+    o.output = Output::json;
+  else if (output_s.empty() || output_s == "human" || output_s == "normal")
+    o.output = Output::human;
+  else
+    throw UsageError("-o: expected normal|human|json, got '" + output_s + "'");
+  if (o.quiet || no_progress)
+    o.progress = false;
+  const bool time_given = time_opt->count() > 0, count_given = count_opt->count() > 0;
 
   if (!mode)
     throw UsageError("missing MODE (latency|iops|bandwidth|scaling)");
   o.mode = *mode;
   if (o.device.empty())
     throw UsageError("missing -d DEV");
+  // JSON strings are UTF-8: refuse up front rather than fail after the run.
+  if (o.output == Output::json && !is_utf8(o.device))
+    throw UsageError("-o json: the device path is not valid UTF-8; use a path without such "
+                     "bytes (e.g. a symlink) or -o human");
 
   switch (o.mode) {
   case Mode::latency:
@@ -335,6 +289,14 @@ std::vector<Point> plan_points(const Options &o, unsigned online_cpus) {
   if (!any)
     pts.push_back({o.qd, 1});
   return pts;
+}
+
+void check_measured(std::span<const PointResult> results) {
+  for (const auto &r : results)
+    if (r.ios == 0)
+      throw kit::Failure("no I/O completed in the measured window (qd " + std::to_string(r.qd) +
+                         ", " + std::to_string(r.threads) +
+                         " threads): no result; check --time/--ramp/--count");
 }
 
 std::string_view usage_text() noexcept { return kUsage; }

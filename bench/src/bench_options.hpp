@@ -11,12 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include <uringblk/kit/errors.hpp>
+
 namespace uringblk::bench {
 
 // A bad command line: main prints the message and the short usage, exits 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using uringblk::kit::UsageError;
 
 enum class Mode { latency, iops, bandwidth, scaling };
 enum class Rw { randread, randwrite, read, write };
@@ -30,6 +30,8 @@ constexpr bool is_random(Rw rw) noexcept { return rw == Rw::randread || rw == Rw
 inline constexpr std::uint32_t kMaxQd = 4096;
 inline constexpr std::uint32_t kMaxThreads = 64;
 inline constexpr std::uint64_t kMaxBs = 16ull << 20;
+// --time and --ramp: at most 30 days each (a bound that keeps every deadline in 64-bit ns).
+inline constexpr double kMaxSeconds = 30.0 * 24 * 3600;
 
 struct Options {
   Mode mode = Mode::iops;
@@ -53,9 +55,11 @@ struct Options {
   Output output = Output::human;
   bool progress = true;
   bool quiet = false;
+  bool allow_mounted_write = false; // write benchmarks: do not claim the device O_EXCL
   std::vector<std::uint32_t> depths;      // scaling: queue depth sweep
   std::vector<std::uint32_t> thread_list; // scaling: thread sweep (before CPU capping)
   bool help = false;
+  bool version = false;
   std::vector<std::string> warnings; // non-fatal notes for stderr (e.g. latency forces qd 1)
 
   std::uint32_t batch_submit_for(std::uint32_t point_qd) const noexcept;
@@ -71,7 +75,7 @@ struct Point {
 
 // "4096", "4k", "64K", "1m", "2g", "1t" (powers of 1024). Throws UsageError naming `what`.
 std::uint64_t parse_size(std::string_view s, std::string_view what);
-// A non-negative decimal number of seconds ("5", "0.5").
+// A non-negative decimal number of seconds ("5", "0.5"), at most kMaxSeconds.
 double parse_seconds(std::string_view s, std::string_view what);
 // "1,4,16" -> {1, 4, 16}, each in [lo, hi].
 std::vector<std::uint32_t> parse_list(std::string_view s, std::string_view what, std::uint32_t lo,
@@ -79,6 +83,10 @@ std::vector<std::uint32_t> parse_list(std::string_view s, std::string_view what,
 
 // args excludes argv[0]. Applies the mode's defaults, then validates.
 Options parse_options(std::span<const std::string_view> args);
+
+// Throws RunError when a point measured no I/O (a run that measured nothing is no result).
+struct PointResult;
+void check_measured(std::span<const PointResult> results);
 
 // The sweep (or single point) the options describe; online_cpus caps the scaling thread list.
 std::vector<Point> plan_points(const Options &o, unsigned online_cpus);

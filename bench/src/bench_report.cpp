@@ -63,8 +63,9 @@ nlohmann::ordered_json report_json(const RunInfo &run, std::span<const PointResu
   }
 
   nlohmann::ordered_json j;
+  j["version"] = 1; // the JSON schema version: the first key, as in uringblk-admin
   j["tool"] = "uringblk-bench";
-  j["schema"] = 1;
+  j["schema"] = 1; // deprecated alias of "version" (version 1 only)
   j["mode"] = to_string(o.mode);
   j["device"] = o.device;
   j["settings"] = std::move(s);

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,10 @@ int main(int argc, char **argv) {
     std::cout << usage_text();
     return 0;
   }
+  if (opts.version) {
+    std::cout << "uringblk-bench " << URINGBLK_VERSION << "\n";
+    return 0;
+  }
   if (!opts.quiet)
     for (const auto &w : opts.warnings)
       std::cerr << "uringblk-bench: warning: " << w << "\n";
@@ -38,11 +43,22 @@ int main(int argc, char **argv) {
   try {
     Target target = open_target(opts);
     long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
-    std::vector<Point> points = plan_points(opts, cpus > 0 ? static_cast<unsigned>(cpus) : 1);
+    const unsigned ncpu = cpus > 0 ? static_cast<unsigned>(cpus) : 1;
+    std::vector<Point> points = plan_points(opts, ncpu);
+    if (opts.mode == Mode::scaling && !opts.quiet) {
+      std::string dropped;
+      for (auto t : opts.thread_list)
+        if (t > ncpu)
+          dropped += (dropped.empty() ? "" : ",") + std::to_string(t);
+      if (!dropped.empty())
+        std::cerr << "uringblk-bench: warning: scaling: skipping --thread-list " << dropped
+                  << " (above the " << ncpu << " online CPUs)\n";
+    }
     const bool progress = opts.progress && !opts.quiet && ::isatty(STDERR_FILENO);
     std::vector<PointResult> results;
     for (const Point &pt : points)
       results.push_back(run_point(opts, target, pt, progress));
+    check_measured(results);
 
     RunInfo run{opts, target.region_size};
     if (opts.output == Output::json)

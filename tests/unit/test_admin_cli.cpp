@@ -19,45 +19,23 @@
 
 #include <uringblk/admin/cli.hpp>
 
+#include "test_helpers.hpp"
+
 namespace fs = std::filesystem;
 using uringblk::admin::run;
 
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test_helpers::Outcome;
+using test_helpers::slurp;
 
 Outcome run_in_process(std::initializer_list<const char *> args) {
-  std::vector<const char *> argv{"uringblk-admin"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::ostringstream out, err;
-  const int code = run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
+  return test_helpers::run_admin(args);
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() /
-           ("uringblk-cli-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempDir : test_helpers::TempDir {
+  TempDir() : test_helpers::TempDir("uringblk-cli") {}
 };
-
-std::string slurp(const fs::path &p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 } // namespace
 

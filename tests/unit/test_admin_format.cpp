@@ -165,8 +165,9 @@ TEST_CASE("JSON: list is an array of devices", "[admin][json]") {
   CHECK(keys(j) == std::vector<std::string>{"version", "devices"});
   REQUIRE(j["devices"].is_array());
   REQUIRE(j["devices"].size() == 1);
-  CHECK(keys(j["devices"][0]) == std::vector<std::string>{"name", "path", "dev_id", "capacity",
-                                                          "model", "serial", "firmware"});
+  CHECK(keys(j["devices"][0]) == std::vector<std::string>{"name", "path", "dev_id",
+                                                          "capacity_bytes", "capacity", "model",
+                                                          "serial", "firmware"});
   CHECK(j["devices"][0]["capacity"] == 4096);
   CHECK(list_json({})["devices"] == Json::array());
 

@@ -22,6 +22,7 @@
 #include <uringblk/admin/metrics.hpp>
 
 #include "prom_text.hpp"
+#include "test_helpers.hpp"
 
 namespace fs = std::filesystem;
 using namespace uringblk;
@@ -29,26 +30,10 @@ using namespace uringblk::admin;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() /
-           ("uringblk-metrics-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempDir : test_helpers::TempDir {
+  TempDir() : test_helpers::TempDir("uringblk-metrics") {}
 };
-
-std::string slurp(const fs::path &p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test_helpers::slurp;
 
 DeviceMetrics sample_device(unsigned n) {
   DeviceMetrics m;
@@ -323,18 +308,8 @@ TEST_CASE("write_textfile fails cleanly on a missing directory", "[admin][metric
 // ---- the subcommand --------------------------------------------------------------------
 
 namespace {
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-Outcome run_admin(std::initializer_list<const char *> args) {
-  std::vector<const char *> argv{"uringblk-admin"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::ostringstream out, err;
-  const int code = run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
+using test_helpers::Outcome;
+using test_helpers::run_admin;
 // Points URINGBLK_SYSFS_ROOT at a sysfs with no uringblk device for the scope.
 struct EmptySysfs {
   TempDir root;
@@ -377,7 +352,11 @@ TEST_CASE("metrics subcommand: errors", "[admin][metrics][cli]") {
   CHECK(d.code == 1);
   CHECK(d.err == "uringblk-admin: metrics /dev/uringblk-does-not-exist: No such file or "
                  "directory (ENOENT)\n");
-  CHECK(d.out.empty());
+  // The rest of the report is still emitted, with the failure as a sample (issue 14).
+  const auto ex = prom_text::parse(d.out);
+  CHECK(ex.value("uringblk_devices") == 0);
+  CHECK(d.out.find("uringblk_collect_error{device=\"/dev/uringblk-does-not-exist\"} 1") !=
+        std::string::npos);
 
   auto h = run_admin({"metrics", "--help"});
   CHECK(h.code == 0);

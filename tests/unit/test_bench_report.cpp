@@ -40,7 +40,8 @@ TEST_CASE("bench report: JSON schema 1", "[bench]") {
   for (auto it = j.begin(); it != j.end(); ++it)
     keys.push_back(it.key());
   CHECK(keys ==
-        std::vector<std::string>{"tool", "schema", "mode", "device", "settings", "results"});
+        std::vector<std::string>{"version", "tool", "schema", "mode", "device", "settings",
+                                 "results"});
   CHECK(j["tool"] == "uringblk-bench");
   CHECK(j["schema"] == 1);
   CHECK(j["mode"] == "iops");

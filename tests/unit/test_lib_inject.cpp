@@ -204,7 +204,7 @@ TEST_CASE("parsing rejects what the driver rejects, saying why", "[lib][inject]"
   why(std::string("read,1\0,1", 9), "NUL");
   why("read,x,1", "LBA 'x' is not");
   why("read,-1,1", "LBA '-1' is not");
-  why("read,18446744073709551616,1", "LBA '18446744073709551616' is not");
+  why("read,18446744073709551616,1", "LBA 18446744073709551616 out of range");
   why("read,1,0", "COUNT 0 out of range");
   why("read,1,0x10", "COUNT '0x10' is not a decimal number");
   why("read,1,1000000001", "COUNT 1000000001 out of range");

@@ -28,6 +28,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -36,6 +37,9 @@
 #include <vector>
 
 #include "tool_common.hpp"
+
+#include <uringblk/kit/ring.hpp>
+#include <uringblk/unique_fd.hpp>
 
 namespace {
 
@@ -76,24 +80,26 @@ double ms_since(Clock::time_point t)
 
 int run(const Opts &o)
 {
-	int fd = ::open(o.dev.c_str(), (o.write ? O_WRONLY : O_RDONLY) | O_DIRECT | O_CLOEXEC);
-	if (fd < 0)
+	const uringblk::UniqueFd fd(
+		::open(o.dev.c_str(), (o.write ? O_WRONLY : O_RDONLY) | O_DIRECT | O_CLOEXEC));
+	if (!fd)
 		throw Failure(cat("open(", o.dev, ", O_DIRECT): ", std::strerror(errno)));
 
-	io_uring ring{};
-	unsigned entries = std::max(o.qd, 1U);
-	int r = io_uring_queue_init(entries, &ring, o.poll ? IORING_SETUP_IOPOLL : 0);
-	if (r < 0)
-		throw Failure(cat("io_uring_queue_init: ", res_name(r)));
+	uringblk::kit::Ring kring(std::max(o.qd, 1U), o.poll ? IORING_SETUP_IOPOLL : 0);
+	io_uring &ring = *kring.native();
+	int r;
 
 	// One aligned buffer per slot.
+	struct Free {
+		void operator()(void *p) const noexcept { std::free(p); }
+	};
 	std::size_t blen = (std::max<std::uint64_t>(o.len, 1) + 4095) / 4096 * 4096;
-	std::vector<void *> bufs(o.qd);
-	for (auto &b : bufs) {
-		b = std::aligned_alloc(4096, blen);
-		if (!b)
+	std::vector<std::unique_ptr<void, Free>> bufs;
+	for (unsigned i = 0; i < o.qd; ++i) {
+		bufs.emplace_back(std::aligned_alloc(4096, blen));
+		if (!bufs.back())
 			throw Failure("out of memory");
-		std::memset(b, 0x5a, blen);
+		std::memset(bufs.back().get(), 0x5a, blen);
 	}
 	std::vector<unsigned> free_slots;
 	for (unsigned s = 0; s < o.qd; ++s)
@@ -117,9 +123,11 @@ int run(const Opts &o)
 			io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 			std::uint64_t off = o.off + static_cast<std::uint64_t>(next) * o.stride;
 			if (o.write)
-				io_uring_prep_write(sqe, fd, bufs[s], static_cast<unsigned>(o.len), off);
+				io_uring_prep_write(sqe, fd.get(), bufs[s].get(),
+						    static_cast<unsigned>(o.len), off);
 			else
-				io_uring_prep_read(sqe, fd, bufs[s], static_cast<unsigned>(o.len), off);
+				io_uring_prep_read(sqe, fd.get(), bufs[s].get(),
+						   static_cast<unsigned>(o.len), off);
 			sqe->user_data = s;
 			index[s] = next++;
 			started[s] = Clock::now();
@@ -130,10 +138,7 @@ int run(const Opts &o)
 			if (r < 0)
 				throw Failure(cat("io_uring_submit: ", res_name(r)));
 		}
-		io_uring_cqe *cqe = nullptr;
-		r = io_uring_wait_cqe(&ring, &cqe);
-		if (r < 0)
-			throw Failure(cat("io_uring_wait_cqe: ", res_name(r)));
+		io_uring_cqe *cqe = kring.wait();
 		unsigned s = static_cast<unsigned>(cqe->user_data);
 		int res = cqe->res;
 		io_uring_cqe_seen(&ring, cqe);
@@ -172,10 +177,6 @@ int run(const Opts &o)
 		  << " total_ms=" << static_cast<long>(ms_since(t0)) << '\n'
 		  << std::flush;
 
-	io_uring_queue_exit(&ring);
-	for (auto *b : bufs)
-		std::free(b);
-	::close(fd);
 	if (mismatch)
 		throw Failure(*mismatch);
 	return 0;

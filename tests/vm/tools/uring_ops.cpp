@@ -41,6 +41,10 @@
 
 #include "tool_common.hpp"
 
+#include <uringblk/kit/pattern.hpp>
+#include <uringblk/kit/ring.hpp>
+#include <uringblk/unique_fd.hpp>
+
 namespace {
 
 // ---------------------------------------------------------------- reporting
@@ -82,21 +86,7 @@ std::string errname(int res)
 
 // ---------------------------------------------------------------- RAII
 
-class Fd {
-public:
-	explicit Fd(int fd) : fd_(fd) {}
-	~Fd()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	int get() const { return fd_; }
-
-private:
-	int fd_;
-};
+using Fd = uringblk::UniqueFd;
 
 struct FreeDeleter {
 	void operator()(void *p) const noexcept { std::free(p); }
@@ -129,33 +119,15 @@ struct Completion {
 	int res;
 };
 
-class Ring {
+// kit::Ring (RAII, sqe(), register_buffers()) plus exact reaping.
+class Ring : public uringblk::kit::Ring {
 public:
-	Ring(unsigned entries, unsigned flags)
-	{
-		int r = io_uring_queue_init(entries, &ring_, flags);
-		if (r < 0)
-			fail("io_uring_queue_init(", entries, ", flags 0x", std::hex, flags, std::dec,
-			     "): ", errname(r));
-	}
-	~Ring() { io_uring_queue_exit(&ring_); }
-	Ring(const Ring &) = delete;
-	Ring &operator=(const Ring &) = delete;
-
-	io_uring *get() { return &ring_; }
-
-	io_uring_sqe *sqe()
-	{
-		io_uring_sqe *s = io_uring_get_sqe(&ring_);
-		if (!s)
-			fail("io_uring_get_sqe: submission queue full");
-		return s;
-	}
+	using uringblk::kit::Ring::Ring;
 
 	// Submit what is queued and reap exactly n completions.
 	std::vector<Completion> submit_and_reap(unsigned n)
 	{
-		int r = io_uring_submit(&ring_);
+		int r = io_uring_submit(native());
 		if (r < 0)
 			fail("io_uring_submit: ", errname(r));
 		std::vector<Completion> out;
@@ -167,26 +139,11 @@ public:
 
 	Completion reap_one()
 	{
-		io_uring_cqe *cqe = nullptr;
-		int r = io_uring_wait_cqe(&ring_, &cqe);
-		if (r < 0)
-			fail("io_uring_wait_cqe: ", errname(r));
+		io_uring_cqe *cqe = wait();
 		Completion c{cqe->user_data, cqe->res};
-		io_uring_cqe_seen(&ring_, cqe);
+		cqe_seen(cqe);
 		return c;
 	}
-
-	void register_buffers(const std::vector<iovec> &iovs)
-	{
-		if (iovs.empty())
-			return;
-		int r = io_uring_register_buffers(&ring_, iovs.data(), static_cast<unsigned>(iovs.size()));
-		if (r < 0)
-			fail("io_uring_register_buffers(", iovs.size(), " buffers): ", errname(r));
-	}
-
-private:
-	io_uring ring_{};
 };
 
 // ---------------------------------------------------------------- device
@@ -224,33 +181,12 @@ Device open_device(const std::string &path)
 
 // ---------------------------------------------------------------- patterns
 
-std::uint64_t splitmix64(std::uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-// The byte at absolute device offset `off` of pattern `seed`: a function of
-// (seed, off) only, so any sub-range can be verified on its own.
+// The tools' pattern (userspace/kit/pattern.hpp): the byte at absolute device
+// offset `off` is a function of (seed, off) only, so any sub-range can be
+// verified on its own.
 void pattern_fill(std::span<std::uint8_t> buf, std::uint64_t off, std::uint64_t seed)
 {
-	const std::uint64_t key = seed * 0x100000001b3ULL;
-	std::size_t i = 0;
-	auto byte_at = [&](std::uint64_t pos) {
-		return static_cast<std::uint8_t>(splitmix64(key ^ (pos >> 3)) >> (8 * (pos & 7)));
-	};
-	for (; i < buf.size() && ((off + i) & 7); ++i)
-		buf[i] = byte_at(off + i);
-	// Whole words: the same bytes as byte_at() on a little-endian machine.
-	static_assert(std::endian::native == std::endian::little);
-	for (; i + 8 <= buf.size(); i += 8) {
-		std::uint64_t w = splitmix64(key ^ ((off + i) >> 3));
-		std::memcpy(buf.data() + i, &w, 8);
-	}
-	for (; i < buf.size(); ++i)
-		buf[i] = byte_at(off + i);
+	uringblk::kit::pattern_fill(std::as_writable_bytes(buf), off, seed);
 }
 
 // Index of the first differing byte, or -1.

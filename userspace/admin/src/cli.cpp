@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <cerrno>
 #include <ostream>
 #include <vector>
@@ -100,7 +101,7 @@ int cmd_stats(const Context &ctx) {
 
 // sysfs only: needs no admin transport.
 int cmd_reset_stats(const Context &ctx) {
-  auto name = device_name_from_path(ctx.device);
+  auto name = uringblk_name_from_path(ctx.device);
   if (!name)
     return ctx.fail(name.error());
   if (auto r = reset_stats(*name); !r)
@@ -125,24 +126,37 @@ int cmd_metrics(const Context &ctx) {
     return ctx.fail(all.error());
 
   std::vector<DeviceMetrics> ms;
+  std::vector<std::string> failed; // device labels of the devices that could not be read
   auto collect = [&](const std::string &path, const DeviceInfo *known) -> int {
     Context c = ctx;
     c.device = path;
+    std::string label = known ? known->name : path;
+    struct Failed {
+      const Context &c;
+      std::vector<std::string> &failed;
+      std::string &label;
+      int operator()(const Error &e) const {
+        c.err << format_error(c.subcommand, c.device, e);
+        failed.push_back(label);
+        return kExitFailed;
+      }
+    } fail_dev{c, failed, label};
     auto dev = Device::open(path, ctx.transport);
     if (!dev)
-      return c.fail(dev.error());
+      return fail_dev(dev.error());
     DeviceInfo info;
     if (known) {
       info = *known;
     } else {
       auto name = device_name_from_path(path);
       if (!name)
-        return c.fail(name.error());
+        return fail_dev(name.error());
       auto it = std::find_if(all->begin(), all->end(),
                              [&](const DeviceInfo &d) { return d.name == *name; });
       if (it == all->end())
-        return c.fail(Error::from_errno(ENODEV, "list_devices", "no /sys/block/" + *name));
+        return fail_dev(Error::from_errno(ENODEV, "list_devices", "no /sys/block/" + *name));
       info = *it;
+      label = info.name;
     }
     // The same disk named twice (uringblk0, /dev/disk/by-id/...) is reported once.
     for (const auto &m : ms)
@@ -150,7 +164,7 @@ int cmd_metrics(const Context &ctx) {
         return kExitOk;
     auto st = dev->stats();
     if (!st)
-      return c.fail(st.error());
+      return fail_dev(st.error());
     DeviceMetrics m{info, *st, {}, {}, {}};
     auto sysfs_u64 = [&](std::string_view attr) -> std::optional<std::uint64_t> {
       auto v = read_attr_u64(info.name, attr);
@@ -162,27 +176,28 @@ int cmd_metrics(const Context &ctx) {
     ms.push_back(std::move(m));
     return kExitOk;
   };
+  // A device that cannot be read (it vanished, its command failed) does not stop the others:
+  // its failure is a sample of uringblk_collect_error, as exporters report a failed scrape.
   if (ctx.devices.empty()) {
     for (const auto &d : *all)
-      if (int rc = collect(d.path, &d); rc != kExitOk)
-        return rc;
+      collect(d.path, &d);
   } else {
     for (const auto &path : ctx.devices)
-      if (int rc = collect(path, nullptr); rc != kExitOk)
-        return rc;
+      collect(path, nullptr);
   }
 
-  const std::string text = metrics_text(ms);
+  const std::string text = metrics_text(ms, failed);
+  const int rc = failed.empty() ? kExitOk : kExitFailed;
   if (ctx.textfile_dir.empty()) {
     ctx.out << text;
-    return kExitOk;
+    return rc;
   }
   if (auto r = write_textfile(ctx.textfile_dir, text); !r) {
     Context c = ctx;
     c.device = ctx.textfile_dir;
     return c.fail(r.error());
   }
-  return kExitOk;
+  return rc;
 }
 
 enum class Operand { none, device, devices };
@@ -210,6 +225,15 @@ constexpr std::array<Command, 8> kCommands{{
      "Prometheus text format",
      Operand::devices, cmd_metrics},
 }};
+
+// "uringblk-admin: identify: device: device '' is empty: ..." rather than a nameless ENOENT.
+std::function<std::string(const std::string &)> device_arg_check() {
+  return [](const std::string &s) -> std::string {
+    if (s.empty())
+      return "device '' is empty: name one as /dev/uringblkN, uringblkN or N";
+    return {};
+  };
+}
 
 std::string failure_message(const CLI::App *, const CLI::Error &e) {
   return std::string(kProgram) + ": " + e.what() + "\nRun with --help for more information.\n";
@@ -248,10 +272,13 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
     CLI::App *sub = app.add_subcommand(std::string(c.name), std::string(c.help));
     add_common(sub);
     if (c.operand == Operand::device)
-      sub->add_option("device", device, "Block device: /dev/uringblkN, uringblkN or N")->required();
+      sub->add_option("device", device, "Block device: /dev/uringblkN, uringblkN or N")
+          ->required()
+          ->check(device_arg_check());
     if (c.operand == Operand::devices) {
       sub->add_option("devices", devices,
-                      "Block devices: /dev/uringblkN, uringblkN or N (default: every device)");
+                      "Block devices: /dev/uringblkN, uringblkN or N (default: every device)")
+          ->check(device_arg_check());
       sub->add_option("--textfile", textfile_dir,
                       "Write DIR/uringblk.prom atomically (for node_exporter's textfile "
                       "collector) instead of printing")
@@ -264,10 +291,15 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
   try {
     app.parse(argc, argv);
   } catch (const CLI::RequiredError &e) {
-    // "uringblk-admin foo": CLI11 reports a missing subcommand; name the unknown word instead.
-    if (!app.get_subcommands().empty() || app.remaining().empty())
+    // "uringblk-admin foo", "uringblk-admin inject foo": CLI11 reports a missing subcommand;
+    // name the unknown word instead.
+    const CLI::App *deepest = &app;
+    while (!deepest->get_subcommands().empty())
+      deepest = deepest->get_subcommands().front();
+    if (deepest->remaining().empty() || deepest->get_require_subcommand_min() == 0)
       return app.exit(e, out, err) == 0 ? kExitOk : kExitUsage;
-    err << kProgram << ": unknown subcommand: " << app.remaining().front()
+    err << kProgram << ": " << (deepest == &app ? "" : deepest->get_name() + ": ")
+        << "unknown subcommand: " << deepest->remaining().front()
         << "\nRun with --help for more information.\n";
     return kExitUsage;
   } catch (const CLI::ParseError &e) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <uringblk/admin/format.hpp>
+#include <uringblk/admin/stats_fields.hpp>
 
 #include <algorithm>
 #include <array>
@@ -75,56 +76,117 @@ std::string feature_summary(const Features &f) {
   return s;
 }
 
-Json header(std::string_view device) {
+// "version", the JSON schema version, is the first key of every tool's JSON (uringblk-bench
+// too), so a consumer checks one key whatever produced the document.
+Json versioned() {
   Json j;
   j["version"] = kJsonVersion;
+  return j;
+}
+
+Json header(std::string_view device) {
+  Json j = versioned();
   j["device"] = std::string(device);
   return j;
 }
+
+// ---- the fields of each result, described once --------------------------------------------
+//
+// One table per result type drives both renderings: the JSON value of each key and, for the
+// human text, the same key with the value as text (by default the JSON value; a field may
+// have its own text, or be JSON-only).
+
+template <class T> struct FieldSpec {
+  std::string_view key;
+  Json (*json)(const T &);
+  std::string (*text)(const T &) = nullptr; ///< nullptr: the JSON value as text
+  bool in_text = true;
+};
+
+std::string json_text(const Json &v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+template <class T, std::size_t N>
+std::string fields_text(const std::array<FieldSpec<T>, N> &specs, const T &v,
+                        std::string_view what, std::string_view device) {
+  std::vector<Field> f;
+  for (const auto &s : specs)
+    if (s.in_text)
+      f.push_back({std::string(s.key), s.text ? s.text(v) : json_text(s.json(v))});
+  return render_fields(title(what, device), f);
+}
+
+template <class T, std::size_t N>
+Json fields_json(const std::array<FieldSpec<T>, N> &specs, const T &v, std::string_view device) {
+  Json j = header(device);
+  for (const auto &s : specs)
+    j[std::string(s.key)] = s.json(v);
+  return j;
+}
+
+#define UBK_FIELD(T, name) FieldSpec<T> { #name, [](const T &x) -> Json { return x.name; } }
+
+std::string bytes_text(std::uint64_t b) { return num(b) + " (" + human_bytes(b) + ")"; }
+
+const std::array<FieldSpec<Identify>, 17> kIdentify{{
+    UBK_FIELD(Identify, model),
+    UBK_FIELD(Identify, firmware),
+    UBK_FIELD(Identify, logical_block_size),
+    UBK_FIELD(Identify, physical_block_size),
+    UBK_FIELD(Identify, capacity_sectors),
+    {"capacity_bytes", [](const Identify &x) -> Json { return x.capacity_bytes(); },
+     [](const Identify &x) { return bytes_text(x.capacity_bytes()); }},
+    {"features_bitmap", [](const Identify &x) -> Json { return x.features.bitmap; }, nullptr,
+     false},
+    {"features", [](const Identify &x) -> Json { return x.features.names(); },
+     [](const Identify &x) { return feature_summary(x.features); }},
+    UBK_FIELD(Identify, queue_count),
+    UBK_FIELD(Identify, queue_depth),
+    UBK_FIELD(Identify, max_segments),
+    UBK_FIELD(Identify, max_segment_size),
+    UBK_FIELD(Identify, dma_alignment),
+    UBK_FIELD(Identify, io_min),
+    UBK_FIELD(Identify, io_opt),
+    UBK_FIELD(Identify, discard_granularity),
+    UBK_FIELD(Identify, discard_max_bytes),
+}};
+
+const std::array<FieldSpec<Limits>, 11> kLimits{{
+    UBK_FIELD(Limits, max_hw_sectors_kb),
+    UBK_FIELD(Limits, max_sectors_kb),
+    UBK_FIELD(Limits, nr_hw_queues),
+    UBK_FIELD(Limits, queue_depth),
+    UBK_FIELD(Limits, max_segments),
+    UBK_FIELD(Limits, max_segment_size),
+    UBK_FIELD(Limits, dma_alignment),
+    UBK_FIELD(Limits, io_min),
+    UBK_FIELD(Limits, io_opt),
+    UBK_FIELD(Limits, discard_granularity),
+    UBK_FIELD(Limits, discard_max_bytes),
+}};
+
+const std::array<FieldSpec<Geometry>, 7> kGeometry{{
+    UBK_FIELD(Geometry, capacity_sectors),
+    {"capacity_bytes", [](const Geometry &x) -> Json { return x.capacity_bytes(); },
+     [](const Geometry &x) { return bytes_text(x.capacity_bytes()); }},
+    UBK_FIELD(Geometry, logical_block_size),
+    UBK_FIELD(Geometry, physical_block_size),
+    UBK_FIELD(Geometry, cylinders),
+    UBK_FIELD(Geometry, heads),
+    UBK_FIELD(Geometry, sectors_per_track),
+}};
+
+#undef UBK_FIELD
 
 } // namespace
 
 // ---- human -----------------------------------------------------------------
 
 std::string identify_text(const Identify &id, std::string_view device) {
-  const std::vector<Field> f{
-      {"model", id.model},
-      {"firmware", id.firmware},
-      {"logical_block_size", num(id.logical_block_size)},
-      {"physical_block_size", num(id.physical_block_size)},
-      {"capacity_sectors", num(id.capacity_sectors)},
-      {"capacity_bytes", num(id.capacity_bytes()) + " (" + human_bytes(id.capacity_bytes()) + ")"},
-      {"features", feature_summary(id.features)},
-      {"queue_count", num(id.queue_count)},
-      {"queue_depth", num(id.queue_depth)},
-      {"max_segments", num(id.max_segments)},
-      {"max_segment_size", num(id.max_segment_size)},
-      {"dma_alignment", num(id.dma_alignment)},
-      {"io_min", num(id.io_min)},
-      {"io_opt", num(id.io_opt)},
-      {"discard_granularity", num(id.discard_granularity)},
-      {"discard_max_bytes", num(id.discard_max_bytes)},
-  };
-  return render_fields(title("Identify", device), f);
+  return fields_text(kIdentify, id, "Identify", device);
 }
-
 std::string limits_text(const Limits &l, std::string_view device) {
-  const std::vector<Field> f{
-      {"max_hw_sectors_kb", num(l.max_hw_sectors_kb)},
-      {"max_sectors_kb", num(l.max_sectors_kb)},
-      {"nr_hw_queues", num(l.nr_hw_queues)},
-      {"queue_depth", num(l.queue_depth)},
-      {"max_segments", num(l.max_segments)},
-      {"max_segment_size", num(l.max_segment_size)},
-      {"dma_alignment", num(l.dma_alignment)},
-      {"io_min", num(l.io_min)},
-      {"io_opt", num(l.io_opt)},
-      {"discard_granularity", num(l.discard_granularity)},
-      {"discard_max_bytes", num(l.discard_max_bytes)},
-  };
-  return render_fields(title("Limits", device), f);
+  return fields_text(kLimits, l, "Limits", device);
 }
-
 std::string features_text(const Features &feat, std::string_view device) {
   std::vector<Field> f{{"features_bitmap", hex(feat.bitmap)}};
   std::uint64_t known = 0;
@@ -142,36 +204,12 @@ std::string features_text(const Features &feat, std::string_view device) {
 }
 
 std::string geometry_text(const Geometry &g, std::string_view device) {
-  const std::vector<Field> f{
-      {"capacity_sectors", num(g.capacity_sectors)},
-      {"capacity_bytes", num(g.capacity_bytes()) + " (" + human_bytes(g.capacity_bytes()) + ")"},
-      {"logical_block_size", num(g.logical_block_size)},
-      {"physical_block_size", num(g.physical_block_size)},
-      {"cylinders", num(g.cylinders)},
-      {"heads", num(g.heads)},
-      {"sectors_per_track", num(g.sectors_per_track)},
-  };
-  return render_fields(title("Geometry", device), f);
+  return fields_text(kGeometry, g, "Geometry", device);
 }
-
 std::string stats_text(const Stats &s, std::string_view device) {
-  const std::vector<Field> f{
-      {"read_ops", num(s.read_ops)},
-      {"write_ops", num(s.write_ops)},
-      {"flush_ops", num(s.flush_ops)},
-      {"discard_ops", num(s.discard_ops)},
-      {"read_sectors", num(s.read_sectors)},
-      {"write_sectors", num(s.write_sectors)},
-      {"read_bytes", num(s.read_bytes)},
-      {"write_bytes", num(s.write_bytes)},
-      {"queue_full_events", num(s.queue_full_events)},
-      {"media_errors", num(s.media_errors)},
-      {"retries", num(s.retries)},
-      {"p50_read_latency_us", num(s.p50_read_latency_us)},
-      {"p99_read_latency_us", num(s.p99_read_latency_us)},
-      {"p50_write_latency_us", num(s.p50_write_latency_us)},
-      {"p99_write_latency_us", num(s.p99_write_latency_us)},
-  };
+  std::vector<Field> f;
+  for (const auto &x : stats_fields())
+    f.push_back({std::string(x.key), num(x.get(s))});
   return render_fields(title("Statistics", device), f);
 }
 
@@ -214,43 +252,11 @@ std::string reset_stats_text(std::string_view device) {
 // ---- JSON ------------------------------------------------------------------
 
 Json identify_json(const Identify &id, std::string_view device) {
-  Json j = header(device);
-  j["model"] = id.model;
-  j["firmware"] = id.firmware;
-  j["logical_block_size"] = id.logical_block_size;
-  j["physical_block_size"] = id.physical_block_size;
-  j["capacity_sectors"] = id.capacity_sectors;
-  j["capacity_bytes"] = id.capacity_bytes();
-  j["features_bitmap"] = id.features.bitmap;
-  j["features"] = id.features.names();
-  j["queue_count"] = id.queue_count;
-  j["queue_depth"] = id.queue_depth;
-  j["max_segments"] = id.max_segments;
-  j["max_segment_size"] = id.max_segment_size;
-  j["dma_alignment"] = id.dma_alignment;
-  j["io_min"] = id.io_min;
-  j["io_opt"] = id.io_opt;
-  j["discard_granularity"] = id.discard_granularity;
-  j["discard_max_bytes"] = id.discard_max_bytes;
-  return j;
+  return fields_json(kIdentify, id, device);
 }
-
 Json limits_json(const Limits &l, std::string_view device) {
-  Json j = header(device);
-  j["max_hw_sectors_kb"] = l.max_hw_sectors_kb;
-  j["max_sectors_kb"] = l.max_sectors_kb;
-  j["nr_hw_queues"] = l.nr_hw_queues;
-  j["queue_depth"] = l.queue_depth;
-  j["max_segments"] = l.max_segments;
-  j["max_segment_size"] = l.max_segment_size;
-  j["dma_alignment"] = l.dma_alignment;
-  j["io_min"] = l.io_min;
-  j["io_opt"] = l.io_opt;
-  j["discard_granularity"] = l.discard_granularity;
-  j["discard_max_bytes"] = l.discard_max_bytes;
-  return j;
+  return fields_json(kLimits, l, device);
 }
-
 Json features_json(const Features &f, std::string_view device) {
   Json j = header(device);
   j["features_bitmap"] = f.bitmap;
@@ -259,47 +265,25 @@ Json features_json(const Features &f, std::string_view device) {
 }
 
 Json geometry_json(const Geometry &g, std::string_view device) {
-  Json j = header(device);
-  j["capacity_sectors"] = g.capacity_sectors;
-  j["capacity_bytes"] = g.capacity_bytes();
-  j["logical_block_size"] = g.logical_block_size;
-  j["physical_block_size"] = g.physical_block_size;
-  j["cylinders"] = g.cylinders;
-  j["heads"] = g.heads;
-  j["sectors_per_track"] = g.sectors_per_track;
-  return j;
+  return fields_json(kGeometry, g, device);
 }
-
 Json stats_json(const Stats &s, std::string_view device) {
   Json j = header(device);
-  j["read_ops"] = s.read_ops;
-  j["write_ops"] = s.write_ops;
-  j["flush_ops"] = s.flush_ops;
-  j["discard_ops"] = s.discard_ops;
-  j["read_sectors"] = s.read_sectors;
-  j["write_sectors"] = s.write_sectors;
-  j["read_bytes"] = s.read_bytes;
-  j["write_bytes"] = s.write_bytes;
-  j["queue_full_events"] = s.queue_full_events;
-  j["media_errors"] = s.media_errors;
-  j["retries"] = s.retries;
-  j["p50_read_latency_us"] = s.p50_read_latency_us;
-  j["p99_read_latency_us"] = s.p99_read_latency_us;
-  j["p50_write_latency_us"] = s.p50_write_latency_us;
-  j["p99_write_latency_us"] = s.p99_write_latency_us;
+  for (const auto &x : stats_fields())
+    j[std::string(x.key)] = x.get(s);
   return j;
 }
 
 Json list_json(std::span<const DeviceInfo> devices) {
-  Json j;
-  j["version"] = kJsonVersion;
+  Json j = versioned();
   Json arr = Json::array();
   for (const auto &d : devices) {
     Json e;
     e["name"] = d.name;
     e["path"] = d.path;
     e["dev_id"] = d.dev_id;
-    e["capacity"] = d.capacity_bytes;
+    e["capacity_bytes"] = d.capacity_bytes;
+    e["capacity"] = d.capacity_bytes; // deprecated alias of "capacity_bytes" (version 1 only)
     e["model"] = d.model;
     e["serial"] = d.serial;
     e["firmware"] = d.firmware;
@@ -381,8 +365,7 @@ Json inject_clear_json(std::string_view device) {
 }
 
 Json error_json(std::string_view subcommand, std::string_view device, const Error &e) {
-  Json j;
-  j["version"] = kJsonVersion;
+  Json j = versioned();
   Json err;
   err["command"] = std::string(subcommand);
   err["device"] = std::string(device);

@@ -22,7 +22,12 @@ InjectCommand::InjectCommand(CLI::App &app, const std::function<void(CLI::App *)
   clear_ = inject_->add_subcommand("clear", "Remove every rule");
   for (CLI::App *sub : {add_, list_, clear_}) {
     add_common(sub);
-    sub->add_option("device", device_, "Block device: /dev/uringblkN, uringblkN or N")->required();
+    sub->add_option("device", device_, "Block device: /dev/uringblkN, uringblkN or N")
+        ->required()
+        ->check([](const std::string &s) -> std::string {
+          return s.empty() ? "device '' is empty: name one as /dev/uringblkN, uringblkN or N"
+                           : std::string();
+        });
   }
   add_->add_option("rules", rules_,
                    "Rules: read|write|nospc,LBA,COUNT[,PCT]  timeout,LBA,PCT  "
@@ -57,17 +62,24 @@ int InjectCommand::run(OutputFormat format, std::ostream &out, std::ostream &err
       return fail(r.error());
     rules.push_back(*r);
   }
-  auto name = device_name_from_path(device);
+  auto name = uringblk_name_from_path(device);
   if (!name)
     return fail(name.error());
 
   if (sub == add_) {
     for (std::size_t i = 0; i < rules.size(); ++i) {
       if (auto r = inject_add(*name, rules[i]); !r) {
-        // Report what was written before the failure.
-        if (i && format != OutputFormat::json)
-          out << inject_add_text(std::span(rules).first(i), device);
-        return fail(r.error());
+        // Report what was written before the failure, in either format.
+        const auto written = std::span(rules).first(i);
+        err << format_error(subcommand, device, r.error());
+        if (format == OutputFormat::json) {
+          Json j = inject_add_json(written, device);
+          j["error"] = error_json(subcommand, device, r.error())["error"];
+          out << render_json(j);
+        } else {
+          out << inject_add_text(written, device);
+        }
+        return static_cast<int>(kExitFailed);
       }
     }
     emit(inject_add_json(rules, device), inject_add_text(rules, device));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <uringblk/admin/metrics.hpp>
+#include <uringblk/admin/stats_fields.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -79,45 +80,26 @@ void family_header(std::string &out, std::string_view name, std::string_view typ
   out += '\n';
 }
 
-// The GET_STATS counters, then the sysfs-only ones, then gauges.
+// The capacity, the GET_STATS counters (stats_fields()), then the sysfs-only ones.
 const std::vector<Family> &families() {
-  static const std::vector<Family> f{
-      {"uringblk_capacity_bytes", "gauge", "Capacity of the device in bytes.",
-       [](const DeviceMetrics &d) { return u64(d.info.capacity_bytes); }},
-      {"uringblk_read_ops_total", "counter", "Read requests completed successfully.",
-       [](const DeviceMetrics &d) { return u64(d.stats.read_ops); }},
-      {"uringblk_write_ops_total", "counter", "Write requests completed successfully.",
-       [](const DeviceMetrics &d) { return u64(d.stats.write_ops); }},
-      {"uringblk_flush_ops_total", "counter", "Flush requests completed successfully.",
-       [](const DeviceMetrics &d) { return u64(d.stats.flush_ops); }},
-      {"uringblk_discard_ops_total", "counter", "Discard requests completed successfully.",
-       [](const DeviceMetrics &d) { return u64(d.stats.discard_ops); }},
-      {"uringblk_write_zeroes_ops_total", "counter",
-       "Write-zeroes requests completed successfully.",
-       [](const DeviceMetrics &d) { return opt(d.write_zeroes_ops); }},
-      {"uringblk_read_bytes_total", "counter", "Bytes read.",
-       [](const DeviceMetrics &d) { return u64(d.stats.read_bytes); }},
-      {"uringblk_write_bytes_total", "counter", "Bytes written.",
-       [](const DeviceMetrics &d) { return u64(d.stats.write_bytes); }},
-      {"uringblk_read_sectors_total", "counter", "512-byte sectors read.",
-       [](const DeviceMetrics &d) { return u64(d.stats.read_sectors); }},
-      {"uringblk_write_sectors_total", "counter", "512-byte sectors written.",
-       [](const DeviceMetrics &d) { return u64(d.stats.write_sectors); }},
-      {"uringblk_queue_full_events_total", "counter",
-       "Dispatches refused for lack of memory (BLK_STS_RESOURCE; the request is requeued).",
-       [](const DeviceMetrics &d) { return u64(d.stats.queue_full_events); }},
-      {"uringblk_media_errors_total", "counter",
-       "Requests failed with a media error (error injection).",
-       [](const DeviceMetrics &d) { return u64(d.stats.media_errors); }},
-      {"uringblk_retries_total", "counter", "Re-dispatches of requeued requests.",
-       [](const DeviceMetrics &d) { return u64(d.stats.retries); }},
-      {"uringblk_polled_completions_total", "counter",
-       "Requests completed through a poll queue (IORING_SETUP_IOPOLL).",
-       [](const DeviceMetrics &d) { return opt(d.polled_completions); }},
-      {"uringblk_memory_used_bytes", "gauge",
-       "Memory in data pages, in bytes (not reset by stats_reset).",
-       [](const DeviceMetrics &d) { return opt(d.mem_used_bytes); }},
-  };
+  static const std::vector<Family> f = [] {
+    std::vector<Family> v{{"uringblk_capacity_bytes", "gauge", "Capacity of the device in bytes.",
+                           [](const DeviceMetrics &d) { return u64(d.info.capacity_bytes); }}};
+    for (const auto &x : stats_fields())
+      if (!x.prom.empty())
+        v.push_back({x.prom, "counter", x.help,
+                     [get = x.get](const DeviceMetrics &d) { return u64(get(d.stats)); }});
+    v.push_back({"uringblk_write_zeroes_ops_total", "counter",
+                 "Write-zeroes requests completed successfully.",
+                 [](const DeviceMetrics &d) { return opt(d.write_zeroes_ops); }});
+    v.push_back({"uringblk_polled_completions_total", "counter",
+                 "Requests completed through a poll queue (IORING_SETUP_IOPOLL).",
+                 [](const DeviceMetrics &d) { return opt(d.polled_completions); }});
+    v.push_back({"uringblk_memory_used_bytes", "gauge",
+                 "Memory in data pages, in bytes (not reset by stats_reset).",
+                 [](const DeviceMetrics &d) { return opt(d.mem_used_bytes); }});
+    return v;
+  }();
   return f;
 }
 
@@ -135,10 +117,46 @@ void latency_family(std::string &out, std::span<const DeviceMetrics> devices, st
 
 } // namespace
 
-std::string metrics_text(std::span<const DeviceMetrics> devices) {
+std::span<const StatsField> stats_fields() noexcept {
+#define UBK_STAT(name, prom, help)                                                              \
+  StatsField { #name, [](const Stats &s) -> std::uint64_t { return s.name; }, prom, help }
+  static const StatsField f[] = {
+      UBK_STAT(read_ops, "uringblk_read_ops_total", "Read requests completed successfully."),
+      UBK_STAT(write_ops, "uringblk_write_ops_total", "Write requests completed successfully."),
+      UBK_STAT(flush_ops, "uringblk_flush_ops_total", "Flush requests completed successfully."),
+      UBK_STAT(discard_ops, "uringblk_discard_ops_total",
+               "Discard requests completed successfully."),
+      UBK_STAT(read_sectors, "uringblk_read_sectors_total", "512-byte sectors read."),
+      UBK_STAT(write_sectors, "uringblk_write_sectors_total", "512-byte sectors written."),
+      UBK_STAT(read_bytes, "uringblk_read_bytes_total", "Bytes read."),
+      UBK_STAT(write_bytes, "uringblk_write_bytes_total", "Bytes written."),
+      UBK_STAT(queue_full_events, "uringblk_queue_full_events_total",
+               "Dispatches refused for lack of memory (BLK_STS_RESOURCE; the request is "
+               "requeued)."),
+      UBK_STAT(media_errors, "uringblk_media_errors_total",
+               "Requests failed with a media error (error injection)."),
+      UBK_STAT(retries, "uringblk_retries_total", "Re-dispatches of requeued requests."),
+      UBK_STAT(p50_read_latency_us, "", ""),
+      UBK_STAT(p99_read_latency_us, "", ""),
+      UBK_STAT(p50_write_latency_us, "", ""),
+      UBK_STAT(p99_write_latency_us, "", ""),
+  };
+#undef UBK_STAT
+  return f;
+}
+
+std::string metrics_text(std::span<const DeviceMetrics> devices,
+                         std::span<const std::string> failed) {
   std::string out;
   family_header(out, "uringblk_devices", "gauge", "Number of uringblk devices in this report.");
   out += "uringblk_devices " + std::to_string(devices.size()) + '\n';
+  if (!failed.empty()) {
+    family_header(out, "uringblk_collect_error", "gauge",
+                  "1 for a device that was listed or named but could not be read (it vanished, "
+                  "or its admin command failed); it has no other sample in this report.");
+    for (const auto &name : failed)
+      out += "uringblk_collect_error{device=\"" + escape_label_value(name) + "\"} 1\n";
+  }
   if (devices.empty())
     return out;
 

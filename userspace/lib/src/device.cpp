@@ -84,10 +84,7 @@ struct Device::Impl {
     const auto disk = sysfs_root() / "block" / name;
     if (!require_sysfs && !std::filesystem::exists(disk, ec))
       return {};
-    const auto dir = disk / "uringblk";
-    if (!std::filesystem::is_directory(dir, ec))
-      return Error::from_errno(ENODEV, "open", "not a uringblk device: no " + dir.string());
-    return {};
+    return check_uringblk(name);
   }
 
   Result<void> setup_ioctl(const std::string &command) {

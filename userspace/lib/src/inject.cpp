@@ -123,9 +123,13 @@ std::string explain(std::string_view line) {
   if (*kind != InjectKind::timeout && (f.size() < 3 || f.size() > 4))
     return op + " takes 3 or 4 fields (" + op + (count ? ",LBA,COUNT[,PCT]" : ",LBA,USEC[,PCT]") +
            "), got " + std::to_string(f.size());
-  if (f[1] != "*" && !digits(f[1]))
+  if (f[1] != "*" && !digits(f[1])) {
+    const bool numeric = !f[1].empty() && f[1].find_first_not_of("0123456789") == f[1].npos;
+    if (numeric) // beyond 64 bits
+      return "LBA " + std::string(f[1]) + " out of range (0-" + std::to_string(UINT64_MAX) + ")";
     return "LBA '" + std::string(f[1]) + "' is not '*' or a decimal number (0-" +
            std::to_string(UINT64_MAX) + ")";
+  }
   std::string p;
   if (*kind == InjectKind::timeout)
     p = range_problem("PCT", f[2], 1, kInjectMaxPct);

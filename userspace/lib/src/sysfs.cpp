@@ -39,9 +39,18 @@ Error fs_error(const std::error_code &ec, std::string command, const fs::path &p
 } // namespace
 
 fs::path sysfs_root() {
-  if (const char *env = std::getenv("URINGBLK_SYSFS_ROOT"); env && *env)
+  // secure_getenv: NULL in secure execution (setuid/setgid, file capabilities), so only an
+  // unprivileged-as-started process (a test) can redirect sysfs.
+  if (const char *env = ::secure_getenv("URINGBLK_SYSFS_ROOT"); env && *env)
     return fs::path(env);
   return fs::path("/sys");
+}
+
+Result<void> check_uringblk(std::string_view name, const fs::path &root) {
+  std::error_code ec;
+  if (name.empty() || !fs::is_directory(root / "block" / name / "uringblk", ec))
+    return Error::from_errno(ENODEV, "open", "not a uringblk device");
+  return {};
 }
 
 fs::path attr_path(std::string_view dev, std::string_view attr, const fs::path &root) {
@@ -149,6 +158,15 @@ Result<std::string> device_name_from_path(std::string_view path, const fs::path 
   // No sysfs: fall back to the name of the node itself.
   const fs::path canon = fs::canonical(p, ec);
   return (ec ? fs::path(p) : canon).filename().string();
+}
+
+Result<std::string> uringblk_name_from_path(std::string_view path, const fs::path &root) {
+  auto name = device_name_from_path(path, root);
+  if (!name)
+    return name;
+  if (auto ok = check_uringblk(*name, root); !ok)
+    return ok.error();
+  return name;
 }
 
 Result<std::vector<DeviceInfo>> list_devices(const fs::path &root) {

@@ -3,8 +3,29 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
+#include <vector>
 
 namespace uringblk {
+
+// A seam for the unit tests (tests/unit/test_defects_issue14.cpp): they make a wait fail to
+// check that execute() never returns while its command is in flight. Not in any header.
+namespace test_hooks {
+using WaitCqe = int (*)(io_uring *, io_uring_cqe **);
+namespace {
+WaitCqe g_wait_cqe = nullptr;
+}
+void set_wait_cqe(WaitCqe fn) noexcept;
+void set_wait_cqe(WaitCqe fn) noexcept { g_wait_cqe = fn; }
+} // namespace test_hooks
+
+namespace {
+int wait_cqe(io_uring *ring, io_uring_cqe **cqe) {
+  if (test_hooks::g_wait_cqe)
+    return test_hooks::g_wait_cqe(ring, cqe);
+  return io_uring_wait_cqe(ring, cqe);
+}
+} // namespace
 
 static_assert(sizeof(uringblk_cmd) <= kSqe128CmdBytes, "uringblk_cmd must fit in an SQE128");
 static_assert(sizeof(io_uring_sqe) == 64, "io_uring_sqe is the 64-byte base SQE");
@@ -73,7 +94,15 @@ void prep_uring_cmd(io_uring_sqe *sqe, int fd, std::uint32_t cmd_op,
 
 struct UringCmdRing::Ring {
   io_uring ring{};
-  ~Ring() { io_uring_queue_exit(&ring); }
+  // Response buffers of commands whose completion could not be waited for: the kernel may
+  // still write them, so they are never freed (not even after io_uring_queue_exit(), whose
+  // teardown of in-flight requests is asynchronous).
+  std::vector<std::unique_ptr<std::byte[]>> stranded;
+  ~Ring() {
+    io_uring_queue_exit(&ring);
+    for (auto &b : stranded)
+      (void)b.release();
+  }
 };
 
 UringCmdRing::UringCmdRing(std::unique_ptr<Ring> ring) noexcept : ring_(std::move(ring)) {}
@@ -96,13 +125,30 @@ Result<UringCmdRing> UringCmdRing::create(unsigned entries) {
 
 io_uring *UringCmdRing::native() noexcept { return &ring_->ring; }
 
+// The command runs on a buffer owned here, copied back to cmd.addr once its CQE has arrived, so
+// that execute() never returns while the kernel may still write the caller's buffer. A failed
+// wait is retried; after the first one the command is also cancelled (IORING_OP_ASYNC_CANCEL).
+// Only if waiting keeps failing does execute() give up, and the buffer stays allocated.
 int UringCmdRing::execute(int fd, std::uint32_t cmd_op, const uringblk_cmd &cmd) noexcept {
+  static constexpr std::uint64_t kTag = 0x75626c6b;       // "ublk"
+  static constexpr std::uint64_t kCancelTag = 0x63616e63; // "canc"
+  static constexpr int kMaxWaitFailures = 16;
   io_uring *ring = &ring_->ring;
+
+  auto *user = reinterpret_cast<std::byte *>(static_cast<std::uintptr_t>(cmd.addr));
+  const std::size_t len = user ? cmd.len : 0;
+  std::unique_ptr<std::byte[]> bounce(new (std::nothrow) std::byte[len ? len : 1]);
+  if (!bounce)
+    return -ENOMEM;
+  if (len)
+    std::memcpy(bounce.get(), user, len);
+  uringblk_cmd own = cmd;
+  own.addr = user ? reinterpret_cast<std::uintptr_t>(bounce.get()) : 0;
+
   io_uring_sqe *sqe = io_uring_get_sqe(ring);
   if (!sqe)
     return -EBUSY;
-  prep_uring_cmd(sqe, fd, cmd_op, cmd);
-  static constexpr std::uint64_t kTag = 0x75626c6b; // "ublk"
+  prep_uring_cmd(sqe, fd, cmd_op, own);
   io_uring_sqe_set_data64(sqe, kTag);
 
   int ret;
@@ -110,23 +156,49 @@ int UringCmdRing::execute(int fd, std::uint32_t cmd_op, const uringblk_cmd &cmd)
     ret = io_uring_submit(ring);
   while (ret == -EINTR);
   if (ret < 0)
-    return ret;
+    return ret; // nothing was submitted
   if (ret != 1)
     return -EIO;
 
-  for (;;) {
+  bool done = false, cancel_pending = false, cancel_sent = false;
+  int res = 0, failures = 0;
+  while (!done || cancel_pending) {
     io_uring_cqe *cqe = nullptr;
-    ret = io_uring_wait_cqe(ring, &cqe);
+    ret = wait_cqe(ring, &cqe);
     if (ret == -EINTR)
       continue;
-    if (ret < 0)
-      return ret;
+    if (ret < 0) {
+      if (!done && !cancel_sent) {
+        if (io_uring_sqe *c = io_uring_get_sqe(ring)) {
+          io_uring_prep_cancel64(c, kTag, 0);
+          io_uring_sqe_set_data64(c, kCancelTag);
+          if (io_uring_submit(ring) == 1)
+            cancel_pending = true;
+        }
+        cancel_sent = true;
+      }
+      if (++failures >= kMaxWaitFailures) {
+        if (!done) {
+          ring_->stranded.push_back(std::move(bounce));
+          return ret;
+        }
+        break; // the command is done; only the cancel's CQE is missing
+      }
+      continue;
+    }
     const std::uint64_t tag = io_uring_cqe_get_data64(cqe);
-    const int res = cqe->res;
+    const int v = cqe->res;
     io_uring_cqe_seen(ring, cqe);
-    if (tag == kTag)
-      return res;
+    if (tag == kTag) {
+      done = true;
+      res = v;
+    } else if (tag == kCancelTag) {
+      cancel_pending = false;
+    }
   }
+  if (len)
+    std::memcpy(user, bounce.get(), len);
+  return res;
 }
 
 } // namespace uringblk

@@ -41,12 +41,6 @@ void note(std::string_view text) {
   std::cout << "  note: " << text << '\n' << std::flush;
 }
 
-std::string res_name(int res) {
-  if (res >= 0)
-    return std::to_string(res);
-  return "-" + uringblk::errno_name(-res);
-}
-
 // ---------------------------------------------------------------- RAII
 
 Buffer::Buffer(std::size_t size, std::size_t align) : size_(size) {
@@ -91,30 +85,6 @@ std::string_view op_name(Io::Op op) noexcept {
   return "?";
 }
 
-Ring::Ring(unsigned entries, unsigned flags) {
-  io_uring_params p{};
-  p.flags = flags;
-  const int ret = io_uring_queue_init_params(entries, &ring_, &p);
-  if (ret < 0)
-    fail("io_uring_queue_init(", entries, ", flags 0x", std::hex, flags, std::dec,
-         "): ", res_name(ret));
-  entries_ = p.sq_entries;
-}
-
-Ring::~Ring() {
-  if (registered_)
-    io_uring_unregister_buffers(&ring_);
-  io_uring_queue_exit(&ring_);
-}
-
-void Ring::register_buffers(std::span<const iovec> iovs) {
-  const int ret =
-      io_uring_register_buffers(&ring_, iovs.data(), static_cast<unsigned>(iovs.size()));
-  if (ret < 0)
-    fail("io_uring_register_buffers(", iovs.size(), " buffers): ", res_name(ret));
-  registered_ = true;
-}
-
 namespace {
 void prep(io_uring_sqe *sqe, int fd, const Io &io) {
   auto *p = io.buf.data();
@@ -149,12 +119,14 @@ void prep(io_uring_sqe *sqe, int fd, const Io &io) {
 } // namespace
 
 std::vector<int> Ring::run(int fd, std::span<const Io> ios) {
+  io_uring *const ring = native();
+  const unsigned entries_ = entries();
   std::vector<int> res(ios.size(), 0);
   std::size_t next = 0;
   while (next < ios.size()) {
     const std::size_t batch = std::min<std::size_t>(entries_, ios.size() - next);
     for (std::size_t i = 0; i < batch; ++i) {
-      io_uring_sqe *sqe = io_uring_get_sqe(&ring_);
+      io_uring_sqe *sqe = io_uring_get_sqe(ring);
       if (!sqe)
         fail("io_uring_get_sqe: submission queue full");
       prep(sqe, fd, ios[next + i]);
@@ -162,7 +134,7 @@ std::vector<int> Ring::run(int fd, std::span<const Io> ios) {
     }
     std::size_t submitted = 0;
     while (submitted < batch) {
-      const int ret = io_uring_submit(&ring_);
+      const int ret = io_uring_submit(ring);
       if (ret < 0)
         fail("io_uring_submit: ", res_name(ret));
       submitted += static_cast<std::size_t>(ret);
@@ -170,18 +142,12 @@ std::vector<int> Ring::run(int fd, std::span<const Io> ios) {
         fail("io_uring_submit submitted nothing (", submitted, "/", batch, ")");
     }
     for (std::size_t done = 0; done < batch; ++done) {
-      io_uring_cqe *cqe = nullptr;
-      int ret;
-      do
-        ret = io_uring_wait_cqe(&ring_, &cqe);
-      while (ret == -EINTR);
-      if (ret < 0)
-        fail("io_uring_wait_cqe: ", res_name(ret));
+      io_uring_cqe *cqe = wait();
       const auto idx = io_uring_cqe_get_data64(cqe);
       if (idx >= ios.size())
         fail("completion with unknown user_data ", idx);
       res[idx] = cqe->res;
-      io_uring_cqe_seen(&ring_, cqe);
+      io_uring_cqe_seen(ring, cqe);
     }
     next += batch;
   }
@@ -191,24 +157,6 @@ std::vector<int> Ring::run(int fd, std::span<const Io> ios) {
 int Ring::run1(int fd, const Io &io) { return run(fd, std::span<const Io>(&io, 1)).at(0); }
 
 // ---------------------------------------------------------------- pattern
-
-std::uint64_t mix64(std::uint64_t x) noexcept {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-void pattern_fill(std::span<std::byte> buf, std::uint64_t off, std::uint64_t seed) noexcept {
-  // Byte i of the device holds byte (off+i)%8 of the word of (seed, (off+i)/8).
-  for (std::size_t i = 0; i < buf.size();) {
-    const std::uint64_t pos = off + i;
-    const std::uint64_t word = mix64(seed ^ mix64(pos / 8));
-    const unsigned start = static_cast<unsigned>(pos % 8);
-    for (unsigned b = start; b < 8 && i < buf.size(); ++b, ++i)
-      buf[i] = static_cast<std::byte>(word >> (8 * b));
-  }
-}
 
 void expect_same(std::span<const std::byte> got, std::span<const std::byte> want, std::uint64_t off,
                  std::string_view what) {
@@ -290,47 +238,25 @@ std::uint64_t Target::queue_u64(std::string_view attr) const {
 
 Target open_target(const std::string &path, bool allow_file) {
   Target t;
-  t.path = path;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw UsageError(cat(path, ": ", std::strerror(errno)));
-  t.is_block = S_ISBLK(st.st_mode);
-  if (!t.is_block && !(allow_file && S_ISREG(st.st_mode)))
-    throw UsageError(cat(path, " is not a block device", allow_file ? " or a regular file" : "",
-                         " (use --allow-file to test a regular file)"));
+  try {
+    static_cast<uringblk::kit::Target &>(t) = uringblk::kit::open_target(
+        path, {.write = true,
+               .exclusive = true,
+               .direct = true,
+               .allow_file = allow_file,
+               .buffered_fallback = true});
+  } catch (const UsageError &e) {
+    if (std::string_view(e.what()).ends_with("is not a block device"))
+      throw UsageError(cat(e.what(), " (use --allow-file to test a regular file)"));
+    throw;
+  }
   if (t.is_block) {
-    // O_EXCL on a block device claims it exclusively: it fails with EBUSY when the disk or
-    // one of its partitions is mounted, used by device-mapper/md, or opened O_EXCL elsewhere.
-    t.fd = UniqueFd(::open(path.c_str(), O_RDWR | O_DIRECT | O_EXCL | O_CLOEXEC));
-    if (!t.fd) {
-      const int err = errno;
-      if (err == EBUSY)
-        throw UsageError(cat(path, " is in use (mounted, or a partition is mounted or claimed): "
-                                   "refusing to overwrite it"));
-      throw UsageError(cat("open ", path, ": ", std::strerror(err)));
-    }
-    std::uint64_t size = 0;
-    int lbs = 0;
-    if (::ioctl(t.fd.get(), BLKGETSIZE64, &size) != 0 || ::ioctl(t.fd.get(), BLKSSZGET, &lbs) != 0)
-      throw UsageError(cat(path, ": BLKGETSIZE64/BLKSSZGET: ", std::strerror(errno)));
-    t.size = size;
-    t.lbs = static_cast<unsigned>(lbs);
     if (auto name = uringblk::device_name_from_path(path)) {
       t.disk = *name;
       std::error_code ec;
       t.is_uringblk =
           std::filesystem::is_directory(uringblk::sysfs_root() / "block" / t.disk / "uringblk", ec);
     }
-  } else {
-    t.fd = UniqueFd(::open(path.c_str(), O_RDWR | O_DIRECT | O_CLOEXEC));
-    if (!t.fd && errno == EINVAL) { // e.g. tmpfs: no O_DIRECT
-      t.fd = UniqueFd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-      t.direct = false;
-    }
-    if (!t.fd)
-      throw UsageError(cat("open ", path, ": ", std::strerror(errno)));
-    t.size = static_cast<std::uint64_t>(st.st_size);
-    t.lbs = 512;
   }
   if (t.lbs == 0 || t.size < 64ULL * 1024 * 1024 / 8 || t.size % t.lbs)
     throw UsageError(cat(path, ": size ", t.size, " / block size ", t.lbs,

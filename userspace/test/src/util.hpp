@@ -5,6 +5,10 @@
 
 #include <liburing.h>
 #include <sys/uio.h>
+#include <uringblk/kit/blockdev.hpp>
+#include <uringblk/kit/errors.hpp>
+#include <uringblk/kit/pattern.hpp>
+#include <uringblk/kit/ring.hpp>
 #include <uringblk/unique_fd.hpp>
 
 #include <cstddef>
@@ -23,27 +27,13 @@ namespace ubt {
 
 // ---------------------------------------------------------------- errors and output
 
-/// A failed check: the mode prints "FAIL <mode>: <what()>".
-struct Failure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-/// A bad command line or an unusable device: exit 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-/// The mode does not apply to this device: "SKIP <mode>: <what()>" (not a failure).
-struct Skip : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-template <typename... Args> std::string cat(const Args &...args) {
-  std::ostringstream os;
-  (os << ... << args);
-  return os.str();
-}
-template <typename... Args> [[noreturn]] void fail(const Args &...args) {
-  throw Failure(cat(args...));
-}
+/// Failure: "FAIL <mode>: <what()>"; UsageError: a bad command line or an unusable device
+/// (exit 2); Skip: "SKIP <mode>: <what()>" (not a failure).
+using uringblk::kit::cat;
+using uringblk::kit::fail;
+using uringblk::kit::Failure;
+using uringblk::kit::Skip;
+using uringblk::kit::UsageError;
 
 /// -v output ("  <text>") and notes that are always shown ("  note: <text>").
 void set_verbose(bool v) noexcept;
@@ -52,7 +42,7 @@ void detail(std::string_view text);
 void note(std::string_view text);
 
 /// "4096" for res >= 0, "-EINVAL" for a negative errno.
-std::string res_name(int res);
+using uringblk::kit::res_name;
 
 // ---------------------------------------------------------------- RAII
 
@@ -95,37 +85,23 @@ struct Io {
 
 std::string_view op_name(Io::Op op) noexcept;
 
-/// An io_uring instance; io_uring_queue_exit() on destruction.
-class Ring {
+/// An io_uring instance (kit::Ring) that runs batches of Io.
+class Ring : public uringblk::kit::Ring {
 public:
-  Ring(unsigned entries, unsigned flags = 0);
-  Ring(const Ring &) = delete;
-  Ring &operator=(const Ring &) = delete;
-  ~Ring();
-
-  io_uring *native() noexcept { return &ring_; }
-  unsigned entries() const noexcept { return entries_; }
-
-  /// Register buffers for READ_FIXED/WRITE_FIXED (unregistered on destruction).
-  void register_buffers(std::span<const iovec> iovs);
+  using uringblk::kit::Ring::Ring;
 
   /// Submit every I/O on fd, at most entries() in flight at a time, and wait for all of them.
   /// Returns cqe->res per I/O (same order). Submission failures throw Failure.
   std::vector<int> run(int fd, std::span<const Io> ios);
   /// One I/O, synchronously.
   int run1(int fd, const Io &io);
-
-private:
-  io_uring ring_{};
-  unsigned entries_ = 0;
-  bool registered_ = false;
 };
 
 // ---------------------------------------------------------------- pattern
 
-/// Fill buf with the pattern of (seed, off): every 8-byte word is a hash of the seed and of its
-/// absolute device offset, so misplaced, lost (stale) or torn data never matches.
-void pattern_fill(std::span<std::byte> buf, std::uint64_t off, std::uint64_t seed) noexcept;
+/// The pattern of (seed, off) (kit/pattern.hpp): every 8-byte word is a hash of the seed and of
+/// its absolute device offset, so misplaced, lost (stale) or torn data never matches.
+using uringblk::kit::pattern_fill;
 
 /// Fail (with the absolute offset and the first differing byte) unless got == want.
 void expect_same(std::span<const std::byte> got, std::span<const std::byte> want, std::uint64_t off,
@@ -135,7 +111,7 @@ void expect_pattern(std::span<const std::byte> got, std::uint64_t off, std::uint
                     std::string_view what);
 
 /// splitmix64: seeds for sub-tests and a cheap PRNG.
-std::uint64_t mix64(std::uint64_t x) noexcept;
+using uringblk::kit::mix64;
 
 class Rng {
 public:
@@ -150,15 +126,11 @@ private:
 
 // ---------------------------------------------------------------- device under test
 
-struct Target {
-  std::string path;
-  UniqueFd fd; ///< O_RDWR | O_DIRECT (| O_EXCL for a block device)
-  bool is_block = false;
-  bool direct = true;       ///< opened with O_DIRECT
+/// The device (kit::Target: path, fd O_RDWR | O_DIRECT | O_EXCL, is_block, direct, size, lbs)
+/// and what sysfs says about it.
+struct Target : uringblk::kit::Target {
   std::string disk;         ///< kernel name ("uringblk0"); empty for a file
   bool is_uringblk = false; ///< /sys/block/<disk>/uringblk exists
-  std::uint64_t size = 0;   ///< bytes
-  unsigned lbs = 512;       ///< logical block size
 
   /// /sys/block/<disk>/<rel> (nullopt if absent).
   std::optional<std::string> disk_attr(std::string_view rel) const;

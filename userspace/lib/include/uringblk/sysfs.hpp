@@ -13,8 +13,14 @@
 
 namespace uringblk {
 
-/// Root of sysfs: $URINGBLK_SYSFS_ROOT if set and non-empty (a test hook), else "/sys".
+/// Root of sysfs: "/sys". A test hook: $URINGBLK_SYSFS_ROOT (if set and non-empty) replaces
+/// it, read with secure_getenv(), so that a setuid/setgid or file-capability program (secure
+/// execution, AT_SECURE) never honours it. Not for production use (docs/userspace.md).
 std::filesystem::path sysfs_root();
+
+/// ENODEV ("not a uringblk device") unless <root>/block/<name>/uringblk exists: the one check
+/// and message every tool and subcommand gives for a disk that is not a uringblk device.
+Result<void> check_uringblk(std::string_view name, const std::filesystem::path &root = sysfs_root());
 
 /// <root>/block/<dev>/uringblk/<attr>
 std::filesystem::path attr_path(std::string_view dev, std::string_view attr,
@@ -45,6 +51,11 @@ std::optional<std::uint64_t> parse_u64(std::string_view text) noexcept;
 /// device.
 Result<std::string> device_name_from_path(std::string_view path,
                                           const std::filesystem::path &root = sysfs_root());
+
+/// device_name_from_path(), then check_uringblk(): the name of a uringblk disk, or ENODEV
+/// ("not a uringblk device").
+Result<std::string> uringblk_name_from_path(std::string_view path,
+                                            const std::filesystem::path &root = sysfs_root());
 
 struct DeviceInfo {
   std::string name; ///< "uringblk0"

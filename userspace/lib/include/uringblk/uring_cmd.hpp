@@ -48,7 +48,10 @@ public:
   ~UringCmdRing();
 
   /// Submit one command on fd and wait for its completion. Returns cqe->res (the response
-  /// length, or -errno from the driver), or -errno if submission/waiting failed.
+  /// length, or -errno from the driver), or -errno if submission/waiting failed. The kernel
+  /// writes the response into a buffer the ring owns, copied to cmd.addr after the CQE: the
+  /// caller's buffer is never written after execute() has returned, even when waiting failed
+  /// (the command is then cancelled, and its buffer kept until the ring is gone).
   int execute(int fd, std::uint32_t cmd_op, const uringblk_cmd &cmd) noexcept;
 
   io_uring *native() noexcept;

@@ -19,8 +19,8 @@
 
 namespace uringblk::admin {
 
-/// Version of the JSON output schema (the top-level "version" key). Keys are never renamed or
-/// removed within a version; see docs/userspace.md.
+/// Version of the JSON output schema: the first key, "version", as in uringblk-bench's JSON.
+/// Keys are never renamed or removed within a version; see docs/userspace.md.
 inline constexpr int kJsonVersion = 1;
 
 inline constexpr std::string_view kProgram = "uringblk-admin";

@@ -36,7 +36,11 @@ inline constexpr std::string_view kTextfileName = "uringblk.prom";
 /// seconds are in base units. Latencies are a summary with the quantiles the driver computes
 /// (0.5 and 0.99, no _sum/_count: GET_STATS does not give them); a quantile of a device
 /// without samples is NaN.
-std::string metrics_text(std::span<const DeviceMetrics> devices);
+/// Devices in `failed` (names, or paths when the name is unknown) could not be read: each gets
+/// a sample uringblk_collect_error{device="..."} 1 and no other metric; the family is left
+/// out when none failed.
+std::string metrics_text(std::span<const DeviceMetrics> devices,
+                         std::span<const std::string> failed = {});
 
 /// Escapes a label value: backslash, double quote and newline.
 std::string escape_label_value(std::string_view v);

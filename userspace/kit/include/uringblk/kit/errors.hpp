@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// The error types every uringblk tool uses (uringblk_test, uringblk-bench, tests/vm/tools):
+//   Failure    a check or an operation failed   (exit 1, or "FAIL <mode>: ...")
+//   UsageError a bad command line or an unusable target (exit 2)
+//   Skip       the check does not apply here     ("SKIP <mode>: ...")
+// and cat(), which builds a message from anything that has operator<<.
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace uringblk::kit {
+
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct Skip : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <typename... Args> std::string cat(const Args &...args) {
+  std::ostringstream os;
+  (os << ... << args);
+  return os.str();
+}
+
+template <typename... Args> [[noreturn]] void fail(const Args &...args) {
+  throw Failure(cat(args...));
+}
+
+} // namespace uringblk::kit

@@ -148,10 +148,13 @@ std::optional<ubk_inj_rule> ref_parse(std::string s)
 		r.kind = UBK_INJ_CLEAR;
 		return r;
 	}
-	bool cnt = op == "read" || op == "write" || op == "nospc";
+	bool cnt = op == "read" || op == "write" || op == "nospc" ||
+		   op == "busy" || op == "nomem";
 	if (cnt)
 		r.kind = op == "read" ? UBK_INJ_READ
-			 : op == "write" ? UBK_INJ_WRITE : UBK_INJ_NOSPC;
+			 : op == "write" ? UBK_INJ_WRITE
+			 : op == "nospc" ? UBK_INJ_NOSPC
+			 : op == "busy" ? UBK_INJ_BUSY : UBK_INJ_NOMEM;
 	else if (op == "timeout")
 		r.kind = UBK_INJ_TIMEOUT;
 	else if (op == "delay")
@@ -427,6 +430,28 @@ TEST_CASE("inject: count consumption is exact", "[inject]")
 	CHECK(g.match(UBK_INJ_OP_READ, 3, 1, no_rand) == UBK_INJ_ACT_EIO);
 	CHECK(g.match(UBK_INJ_OP_READ, 3, 1, no_rand) == UBK_INJ_ACT_TIMEOUT);
 	CHECK(g.match(UBK_INJ_OP_WRITE, 3, 1, no_rand) == UBK_INJ_ACT_TIMEOUT);
+}
+
+TEST_CASE("inject: busy and nomem rules", "[inject]")
+{
+	Dev d;
+	REQUIRE(d.store("busy,*,3") == 0);
+	// busy applies to every request class and consumes one COUNT each.
+	CHECK(d.match(UBK_INJ_OP_READ, 5, 1, no_rand) == UBK_INJ_ACT_BUSY);
+	CHECK(d.match(UBK_INJ_OP_WRITE, 5, 1, no_rand) == UBK_INJ_ACT_BUSY);
+	CHECK(d.match(UBK_INJ_OP_OTHER, 0, 0, no_rand) == UBK_INJ_ACT_BUSY);
+	CHECK(d.match(UBK_INJ_OP_READ, 5, 1, no_rand) == UBK_INJ_ACT_NONE);
+	CHECK(d.list().empty());
+
+	Dev e;
+	REQUIRE(e.store("nomem,100,2") == 0);
+	// nomem applies to writes touching the LBA only.
+	CHECK(e.match(UBK_INJ_OP_READ, 100, 1, no_rand) == UBK_INJ_ACT_NONE);
+	CHECK(e.match(UBK_INJ_OP_WRITE, 101, 1, no_rand) == UBK_INJ_ACT_NONE);
+	CHECK(e.match(UBK_INJ_OP_WRITE, 96, 8, no_rand) == UBK_INJ_ACT_NOMEM);
+	CHECK(e.list() == "nomem,100,1\n");
+	CHECK(e.match(UBK_INJ_OP_WRITE, 100, 1, no_rand) == UBK_INJ_ACT_NOMEM);
+	CHECK(e.match(UBK_INJ_OP_WRITE, 100, 1, no_rand) == UBK_INJ_ACT_NONE);
 }
 
 TEST_CASE("inject: counter primitives", "[inject]")

@@ -70,6 +70,8 @@ TEST_CASE("inject kinds have the grammar's names", "[lib][inject]") {
            {InjectKind::read, "read"},
            {InjectKind::write, "write"},
            {InjectKind::nospc, "nospc"},
+           {InjectKind::busy, "busy"},
+           {InjectKind::nomem, "nomem"},
            {InjectKind::timeout, "timeout"},
            {InjectKind::delay, "delay"}}) {
     CHECK(to_string(k) == name);

@@ -30,7 +30,7 @@ InjectCommand::InjectCommand(CLI::App &app, const std::function<void(CLI::App *)
         });
   }
   add_->add_option("rules", rules_,
-                   "Rules: read|write|nospc,LBA,COUNT[,PCT]  timeout,LBA,PCT  "
+                   "Rules: read|write|nospc|busy|nomem,LBA,COUNT[,PCT]  timeout,LBA,PCT  "
                    "delay,LBA,USEC[,PCT]  (LBA: logical block or *)")
       ->required();
 }

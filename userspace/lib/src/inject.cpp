@@ -31,6 +31,10 @@ std::optional<u8> raw_kind(InjectKind k) noexcept {
     return UBK_INJ_WRITE;
   case InjectKind::nospc:
     return UBK_INJ_NOSPC;
+  case InjectKind::busy:
+    return UBK_INJ_BUSY;
+  case InjectKind::nomem:
+    return UBK_INJ_NOMEM;
   case InjectKind::timeout:
     return UBK_INJ_TIMEOUT;
   case InjectKind::delay:
@@ -47,6 +51,10 @@ std::optional<InjectKind> from_raw_kind(unsigned k) noexcept {
     return InjectKind::write;
   case UBK_INJ_NOSPC:
     return InjectKind::nospc;
+  case UBK_INJ_BUSY:
+    return InjectKind::busy;
+  case UBK_INJ_NOMEM:
+    return InjectKind::nomem;
   case UBK_INJ_TIMEOUT:
     return InjectKind::timeout;
   case UBK_INJ_DELAY:
@@ -115,7 +123,7 @@ std::string explain(std::string_view line) {
     return "\"clear\" is a command, not a rule";
   const auto kind = parse_inject_kind(f[0]);
   if (!kind)
-    return "unknown op '" + std::string(f[0]) + "' (read, write, nospc, timeout, delay)";
+    return "unknown op '" + std::string(f[0]) + "' (read, write, nospc, busy, nomem, timeout, delay)";
   const bool count = *kind != InjectKind::timeout && *kind != InjectKind::delay;
   const std::string op(f[0]);
   if (*kind == InjectKind::timeout && f.size() != 3)
@@ -168,15 +176,15 @@ std::string_view to_string(InjectKind k) noexcept {
 }
 
 std::optional<InjectKind> parse_inject_kind(std::string_view s) noexcept {
-  for (auto k : {InjectKind::read, InjectKind::write, InjectKind::nospc, InjectKind::timeout,
-                 InjectKind::delay})
+  for (auto k : {InjectKind::read, InjectKind::write, InjectKind::nospc, InjectKind::busy,
+                 InjectKind::nomem, InjectKind::timeout, InjectKind::delay})
     if (to_string(k) == s)
       return k;
   return std::nullopt;
 }
 
 bool InjectRule::is_count() const noexcept {
-  return kind == InjectKind::read || kind == InjectKind::write || kind == InjectKind::nospc;
+  return ubk_inj_is_count(raw_kind(kind).value_or(UBK_INJ_NONE));
 }
 
 InjectRule InjectRule::canonical() const noexcept {

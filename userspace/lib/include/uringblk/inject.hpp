@@ -22,11 +22,13 @@ enum class InjectKind {
   read,    ///< read,LBA,COUNT[,PCT]: reads touching LBA fail with -EIO
   write,   ///< write,LBA,COUNT[,PCT]: writes (and write zeroes) fail with -EIO
   nospc,   ///< nospc,LBA,COUNT[,PCT]: writes fail with -ENOSPC
+  busy,    ///< busy,LBA,COUNT[,PCT]: dispatches refused (BLK_STS_RESOURCE) and requeued
+  nomem,   ///< nomem,LBA,COUNT[,PCT]: writes allocate as if GFP_NOWAIT had failed
   timeout, ///< timeout,LBA,PCT: PCT % of the requests time out (-ETIMEDOUT)
   delay,   ///< delay,LBA,USEC[,PCT]: PCT % of the requests complete USEC microseconds late
 };
 
-/// "read", "write", "nospc", "timeout", "delay".
+/// "read", "write", "nospc", "busy", "nomem", "timeout", "delay".
 std::string_view to_string(InjectKind k) noexcept;
 std::optional<InjectKind> parse_inject_kind(std::string_view s) noexcept;
 
@@ -42,11 +44,11 @@ struct InjectRule {
   /// same (the spec's "timeout,0,10"), so such a rule is listed with any = true.
   bool any = false;
   std::uint64_t lba = 0;   ///< logical block (of the device's logical_block_size); 0 if any
-  std::uint32_t count = 0; ///< read/write/nospc: COUNT (in a listing: what is left); else 0
+  std::uint32_t count = 0; ///< count rules (read/write/nospc/busy/nomem): COUNT (in a listing: what is left); else 0
   std::uint32_t pct = 100; ///< 1..100
   std::uint32_t usec = 0;  ///< delay: USEC; else 0
 
-  /// read, write and nospc rules carry a COUNT.
+  /// read, write, nospc, busy and nomem rules carry a COUNT.
   bool is_count() const noexcept;
   /// The same rule with the unused fields zeroed and a timeout/delay LBA 0 as any, as
   /// parse_inject_rule() returns it. operator== compares canonical forms.

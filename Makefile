@@ -4,9 +4,11 @@
 #                   else every supported kernel) and the C++ userspace
 #   make kmod       build the module for KDIR (default: running kernel, else 6.1)
 #   make kmod-all   build the module for every supported kernel (6.1, 6.12)
+#   make kmod-debug build the module for the debug kernel (KASAN, lockdep, ...)
 #   make userspace  build the C++ userspace with CMake into build/cmake
-#   make check      set-up + build + every test (unit and VM, both kernels),
-#                   then the performance gate
+#   make check      set-up + build + every test (unit and VM, both kernels,
+#                   a subset on the debug kernel), then the performance gate
+#   make check-debug  set-up + build + every VM case on the debug kernel
 #   make bench      set-up + build + uringblk vs brd vs null_blk (fio and
 #                   uringblk-bench), report in build/bench/report.{json,md,svg}
 #                   [KERNEL=6.1|6.12] [REPS=3]
@@ -34,12 +36,12 @@ DEFAULT_KDIR := /usr/src/linux-headers-$(KVER_6_1)
 endif
 KDIR ?= $(DEFAULT_KDIR)
 
-.PHONY: all kmod kmod-all userspace check unit vm-test demo setup setup-host clean help bench perf-gate
+.PHONY: all kmod kmod-all kmod-debug userspace check check-debug unit vm-test demo setup setup-host clean help bench perf-gate
 
 all: $(if $(wildcard $(RUNNING_KDIR)/Makefile),kmod,kmod-all) userspace
 
 help:
-	@sed -n '3,19p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	$(TOP)/scripts/setup.sh
@@ -69,6 +71,12 @@ kmod-all: $(BUILD)/kernels.env
 $(BUILD)/kernels.env:
 	$(TOP)/scripts/setup.sh --no-vm
 
+# The debug kernel's build tree (scripts/build-debug-kernel.sh, run by setup).
+kmod-debug: $(BUILD)/kernels.env
+	@[ -n "$(KDEBUG_DIR)" ] && [ -f "$(KDEBUG_DIR)/.ready" ] || \
+		{ echo "the debug kernel is not built$(if $(KDEBUG_DIR), ($(KDEBUG_DIR))): make setup" >&2; exit 1; }
+	$(call build_kmod,$(KDEBUG_DIR)/build)
+
 userspace:
 	cmake -S $(TOP) -B $(BUILD)/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD)/cmake -j $(JOBS)
@@ -76,10 +84,16 @@ userspace:
 unit: userspace
 	cd $(BUILD)/cmake && ctest -L unit --output-on-failure
 
+# make check runs the debug-kernel subset (tests/vm/CMakeLists.txt,
+# VM_DEBUG_CHECK_CASES), make check-debug every case on the debug kernel.
 check: setup
-	$(MAKE) --no-print-directory kmod-all userspace
-	cd $(BUILD)/cmake && ctest --output-on-failure -j 2 --timeout 1500
+	$(MAKE) --no-print-directory kmod-all kmod-debug userspace
+	cd $(BUILD)/cmake && ctest --output-on-failure -j 2 --timeout 2700 -LE vm-debug-extra
 	$(MAKE) --no-print-directory perf-gate
+
+check-debug: setup
+	$(MAKE) --no-print-directory kmod-debug userspace
+	cd $(BUILD)/cmake && ctest --output-on-failure -j 2 --timeout 2700 -L vm-debug
 
 demo: setup
 	$(MAKE) --no-print-directory kmod-all userspace

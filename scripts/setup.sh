@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Idempotent set-up for uringblk: Debian packages, the two supported kernels
-# (headers + matching images for the QEMU test bed), and per-kernel initramfs.
+# (headers + matching images for the QEMU test bed), per-kernel initramfs, and
+# the debug kernel (scripts/build-debug-kernel.sh: built once per machine,
+# about 30 minutes on 2 cores when its cache is cold).
 #
 # Usage: scripts/setup.sh [--no-vm]
-# Writes build/kernels.env (KVER_6_1=..., KVER_6_12=..., URINGBLK_CACHE=...).
+# Writes build/kernels.env (KVER_6_1=..., KVER_6_12=..., KDEBUG_DIR=...,
+# URINGBLK_CACHE=...).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,10 +75,15 @@ kver612=$(resolve_612)
 [ -n "$kver612" ] || { log "cannot resolve the 6.12 kernel (is bookworm-security in the apt sources?)"; exit 1; }
 install_pkgs "linux-headers-$kver61" "linux-headers-$kver612"
 
+# The debug kernel's cache directory (its key: the linux-source-6.12 version
+# and the config fragment); empty until linux-source-6.12 is installed.
+kdebug=$(URINGBLK_CACHE=$cache "$here/scripts/build-debug-kernel.sh" --print-dir 2>/dev/null || true)
+
 mkdir -p "$here/build"
 cat >"$here/build/kernels.env" <<ENV
 KVER_6_1=$kver61
 KVER_6_12=$kver612
+KDEBUG_DIR=$kdebug
 URINGBLK_CACHE=$cache
 ENV
 log "kernels: 6.1 -> $kver61, 6.12 -> $kver612"
@@ -109,4 +117,9 @@ fetch_kernel "$kver612"
 for v in "$kver61" "$kver612"; do
 	"$here/tests/vm/mkinitramfs.sh" "$cache/kernels/$v" "$v"
 done
+
+# The debug kernel (installs linux-source-6.12 and the build dependencies).
+kdebug=$(URINGBLK_CACHE=$cache "$here/scripts/build-debug-kernel.sh")
+"$here/tests/vm/mkinitramfs.sh" "$kdebug" "$(cat "$kdebug/release")"
+sed -i "s|^KDEBUG_DIR=.*|KDEBUG_DIR=$kdebug|" "$here/build/kernels.env"
 log "ready"

@@ -4,7 +4,8 @@
 #    poll queues): --basic, --io-size 512/4096/65536, --error-tests, --poll,
 #    --fixed-buffers, --admin-commands, --sync-tests (write back and write
 #    through), --queue-stress (also with every request delayed 1 ms, so
-#    that blk-mq runs out of tags), --duration=5 --concurrent=4: exit 0;
+#    that blk-mq runs out of tags), --duration=5 --concurrent=4,
+#    --memory-pressure (and its rule is cleared afterwards): exit 0;
 #  - the self-check: --basic --corrupt-expected must FAIL with exit 1;
 #  - refusals with exit 2: a regular file without --allow-file, a device
 #    claimed O_EXCL by another process, no mode;
@@ -47,6 +48,11 @@ ut --queue-stress
 grep -o 'peak sysfs inflight [0-9]*' /tmp/.ut.out || true
 echo clear >"$SYS/error_inject"
 ut --duration=5 --concurrent=4
+# Memory pressure (spec 10.1.3): every GFP_NOWAIT allocation fails by the
+# nomem rule; the writes take the reclaiming path and are verified.
+ut --memory-pressure -v
+grep -o 'queue_full_events +[0-9]*, retries +[0-9]*' /tmp/.ut.out || true
+expect_eq "error_inject after --memory-pressure (rule cleared)" "$(cat "$SYS/error_inject")" ""
 # Several modes in one run, with a fixed seed and an I/O size.
 ut --basic --fixed-buffers --io-size=8192 --seed=42 -v
 

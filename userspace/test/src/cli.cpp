@@ -35,6 +35,9 @@ or "SKIP <mode>: <reason>"):
   --duration=S       N threads (--concurrent, default 4), own ring and region each,
                      random write+verify for S whole seconds (1..2592000)
   --queue-stress     --concurrent rings (at most 8) at QD 2 x queue/nr_requests, verified
+  --memory-pressure  uringblk only: error_inject nomem,*,N makes every non-reclaiming page
+                     allocation fail; discarded region, random write+verify must succeed,
+                     queue_full_events and retries must grow, nomem_errors must not
 Options:
   -d, --device=DEV   block device to test (required)
   --concurrent=N     threads/rings for --duration and --queue-stress (1..256, default 4)
@@ -60,6 +63,7 @@ constexpr ModeFlag kModeFlags[] = {
     {"--admin-commands", "admin-commands", mode_admin_commands},
     {"--sync-tests", "sync-tests", mode_sync_tests},
     {"--queue-stress", "queue-stress", mode_queue_stress},
+    {"--memory-pressure", "memory-pressure", mode_memory_pressure},
 };
 
 } // namespace

@@ -2,6 +2,7 @@
 #include "modes.hpp"
 
 #include <linux/fs.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include <uringblk/device.hpp>
+#include <uringblk/inject.hpp>
 #include <uringblk/sysfs.hpp>
 
 namespace ubt {
@@ -752,6 +754,62 @@ void mode_queue_stress(Target &t, const Options &o) {
   }
   note(cat(rings, " rings x QD", qd, " (nr_requests ", nr, "): ", ops.load(), " I/Os verified",
            extra));
+}
+
+// ---------------------------------------------------------------- --memory-pressure
+
+// Spec 10.1.3. The driver's non-reclaiming allocations are made to fail with the injection
+// rule nomem,*,N (docs/error-injection.md), so every write that needs a page takes the slow
+// path: the pool, the reclaiming refill worker, a requeue. Every write must still succeed and
+// read back; queue_full_events and retries must grow and nomem_errors must not.
+void mode_memory_pressure(Target &t, const Options &o) {
+  if (!t.is_uringblk)
+    throw Skip("needs a uringblk device (the nomem error-injection rule)");
+  if (!t.is_block || !t.direct)
+    throw Skip("tested on O_DIRECT block devices only");
+  const auto rule = uringblk::parse_inject_rule("nomem,*,1000000000");
+  if (!rule)
+    fail("cannot build the nomem rule: ", rule.error().message());
+  // Fresh pages: discard the region first, so that the writes must allocate.
+  const std::uint64_t region = align_down(std::min<std::uint64_t>(t.size, 64 * MiB), 4096);
+  std::uint64_t range[2] = {0, region};
+  if (ioctl(t.fd.get(), BLKDISCARD, range) != 0)
+    note(cat("BLKDISCARD failed (", std::strerror(errno), "): pages may already exist"));
+  const std::uint64_t qfull0 = t.ubk_u64("queue_full_events");
+  const std::uint64_t retries0 = t.ubk_u64("retries");
+  const auto nomem = t.ubk_attr("nomem_errors");
+  const std::uint64_t nomem0 = nomem ? t.ubk_u64("nomem_errors") : 0;
+  if (auto r = uringblk::inject_add(t.disk, *rule); !r)
+    fail("cannot add the rule nomem,*,1000000000: ", r.error().message());
+  struct Clear {
+    const Target &t;
+    ~Clear() { (void)uringblk::inject_clear(t.disk); }
+  } clear{t};
+  Ring ring(32);
+  Rng rng(sub_seed(o, 110));
+  const std::uint64_t slot = o.io_size.value_or(16 * 1024);
+  const std::uint64_t nslots = region / slot;
+  if (nslots == 0)
+    throw Skip("device smaller than one I/O");
+  const std::size_t qd = std::min<std::uint64_t>(32, nslots);
+  Buffer buf(qd * slot, buf_align(t));
+  std::uint64_t counter = 0, ops = 0;
+  for (int round = 0; round < 16; ++round) {
+    Batch b = random_batch(rng, t, buf, 0, slot, nslots, qd, counter, sub_seed(o, 111),
+                           o.io_size.has_value());
+    run_and_verify(ring, t, b, cat("memory-pressure round ", round));
+    ops += 2 * b.writes.size();
+  }
+  const std::uint64_t qfull = t.ubk_u64("queue_full_events") - qfull0;
+  const std::uint64_t retries = t.ubk_u64("retries") - retries0;
+  if (qfull == 0)
+    fail("queue_full_events did not grow: no write took the reclaiming path");
+  if (retries == 0)
+    fail("retries did not grow: no refused write was dispatched again");
+  if (nomem && t.ubk_u64("nomem_errors") != nomem0)
+    fail("nomem_errors grew (", nomem0, " -> ", t.ubk_u64("nomem_errors"), ")");
+  detail(cat(ops, " I/Os verified with every GFP_NOWAIT allocation failing: queue_full_events +",
+             qfull, ", retries +", retries));
 }
 
 } // namespace ubt

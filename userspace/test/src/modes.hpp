@@ -28,5 +28,6 @@ void mode_admin_commands(Target &t, const Options &o);
 void mode_sync_tests(Target &t, const Options &o);
 void mode_stress(Target &t, const Options &o);
 void mode_queue_stress(Target &t, const Options &o);
+void mode_memory_pressure(Target &t, const Options &o);
 
 } // namespace ubt

@@ -115,7 +115,7 @@ pass "load with the N-th allocation failed: errno or loaded, nothing left behind
 
 # ------------------------------------------------------ 2. load, random failures
 declare -A outcome=()
-for filter in module all; do
+for filter in module; do
 	for p in $(probs $filter); do
 		fi_set "$p" $filter
 		for _ in $(seq "$REPS"); do
@@ -143,7 +143,7 @@ fi_off
 ubk_load
 verify_dev 0 "before the I/O faults"
 io_ok=0 io_err=0
-for filter in all module; do
+for filter in module; do
 	for p in $(probs $filter); do
 		fi_set "$p" $filter
 		for i in $(seq "$REPS"); do
@@ -178,7 +178,7 @@ pass "I/O with allocation and bio failures: no crash, the device verifies after"
 
 # ------------------------------------------------------ 4. admin commands
 adm_ok=0 adm_err=0
-for filter in all module; do
+for filter in module; do
 	for p in $(probs $filter); do
 		fi_set "$p" $filter
 		for _ in $(seq "$REPS"); do

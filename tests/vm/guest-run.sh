@@ -48,9 +48,10 @@ if [ -w $kml ] && [ ! -d /sys/module/uringblk_driver ]; then
 	echo scan >$kml
 	cat $kml >$out/kmemleak
 	awk '
-		/^unreferenced object/ { flush(); blk = $0; own = 0; next }
+		/^unreferenced object/ { flush(); blk = $0; own = 0; bt = 0; next }
 		blk != "" { blk = blk "\n" $0 }
-		/^ *\[</ && /uringblk|\] 0xffffffff[0-9a-f]+$/ { own = 1 }
+		/^ *backtrace/ { bt = 1; next }
+		bt && /uringblk|(^|[] ])0xffffffff[0-9a-f]+$/ { own = 1 }
 		function flush() { if (blk != "" && own) print blk; blk = "" }
 		END { flush() }' $out/kmemleak >$out/kmemleak.own
 	n_all=$(grep -c '^unreferenced object' $out/kmemleak)

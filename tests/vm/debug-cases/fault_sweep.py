@@ -121,7 +121,7 @@ def main():
             if not injected:
                 what += " (without an injected fault)"
                 bad += 1
-        outcomes[what] = outcomes.get(what, 0) + 1
+        outcomes.setdefault(what, []).append(n)
         rest = leftovers()
         if rest:
             print("N=%d (%s): left behind: %s" % (n, what, " ".join(rest)))
@@ -142,8 +142,9 @@ def main():
     print("fault sweep%s: %d load(s) in %.0f s, %d fault point(s)%s" % (
         " [%s]" % a.params if a.params else "", n, secs, points,
         "" if complete else " (stopped before the end: --max/--budget)"))
-    for what, c in sorted(outcomes.items()):
-        print("  %5d  %s" % (c, what))
+    for what, ns in sorted(outcomes.items()):
+        print("  %5d  %s (N = %s%s)" % (len(ns), what, " ".join(map(str, ns[:8])),
+                                       " ..." if len(ns) > 8 else ""))
     return 1 if bad else 0
 
 

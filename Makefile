@@ -6,8 +6,8 @@
 #   make kmod-all   build the module for every supported kernel (6.1, 6.12)
 #   make kmod-debug build the module for the debug kernel (KASAN, lockdep, ...)
 #   make userspace  build the C++ userspace with CMake into build/cmake
-#   make check      set-up + build + every test (unit and VM, both kernels,
-#                   a subset on the debug kernel), then the performance gate
+#   make check      set-up + build + every test (unit and VM, both kernels;
+#                   the debug-kernel subset, empty for now), then the performance gate
 #   make check-debug  set-up + build + every VM case on the debug kernel
 #   make bench      set-up + build + uringblk vs brd vs null_blk (fio and
 #                   uringblk-bench), report in build/bench/report.{json,md,svg}

@@ -580,11 +580,27 @@ int cmd_io(const Disk &d, const std::optional<Disk> &other)
 	}
 	::close(fd);
 	std::free(buf);
-	BlkStat after = blk_stat(d);
 
 	const uint64_t K = rd_blocks.size(), M = wr_blocks.size();
 	const uint64_t want_flush = wb ? 1 : 0;
 	const uint64_t want_discard = discard ? 1 : 0;
+
+	// blk_mq_end_request() ends the bios (waking the syscall) before
+	// __blk_mq_end_request() bumps the disk's ios counters, so when the
+	// request completed on another CPU the last count can land just after
+	// the syscall returned. Wait (bounded) for it; the exact-delta checks
+	// below still catch a count that is too high or never arrives.
+	BlkStat after = blk_stat(d);
+	for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+	     std::chrono::steady_clock::now() < until;) {
+		if (after.read_ios() - before.read_ios() >= K &&
+		    after.write_ios() - before.write_ios() >= M &&
+		    after.discard_ios() - before.discard_ios() >= want_discard &&
+		    after.flush_ios() - before.flush_ios() >= want_flush)
+			break;
+		usleep(10000);
+		after = blk_stat(d);
+	}
 	std::optional<uringblk::Stats> s0;
 	for (Transport t : kTransports) {
 		auto s = stats_over(d, t);

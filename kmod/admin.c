@@ -131,7 +131,7 @@ int ubk_admin_blk_ioctl(struct uringblk_dev *dev, unsigned int cmd,
 	ret = ubk_admin_ioctl_prepare(&c, cmd, arg);
 	if (ret)
 		return ret;
-	ret = ubk_ucmd_check_blk_dev_id(c.dev_id, own_id);
+	ret = ubk_ucmd_check_blk_dev_id(&c, own_id);
 	if (ret)
 		return ret;
 

@@ -32,7 +32,7 @@ typedef uint64_t u64;
 /* Largest accepted hdr.payload_len: fixed by the ABI, not PAGE_SIZE. */
 #define UBK_UCMD_MAX_PAYLOAD	4096U
 
-/* The largest response of any command (GET_STATS / IDENTIFY). */
+/* The largest fixed response of any command (GET_STATS / IDENTIFY). */
 #define UBK_UCMD_MAX_RESP	128U
 
 /* How the command arrived: selects the answer to an unknown cmd_op. */
@@ -42,8 +42,10 @@ enum ubk_ucmd_transport {
 };
 
 /*
- * Size in bytes of the response of @opcode, or 0 if the driver does not
- * implement @opcode.
+ * Size in bytes of the (smallest) response of @opcode, i.e. the least
+ * uringblk_cmd.len accepted; 0 for a command without a response or that
+ * the driver does not implement. LIST_DEVICES answers its header and as
+ * many ids as fit in len.
  */
 static inline u32 ubk_ucmd_resp_size(u32 opcode)
 {
@@ -58,9 +60,48 @@ static inline u32 ubk_ucmd_resp_size(u32 opcode)
 		return sizeof(struct uringblk_geometry);
 	case URINGBLK_UCMD_GET_STATS:
 		return sizeof(struct uringblk_stats);
+	case URINGBLK_UCMD_ADD_DEVICE:
+	case URINGBLK_UCMD_GET_PARAMS:
+		return sizeof(struct uringblk_dev_params);
+	case URINGBLK_UCMD_LIST_DEVICES:
+		return sizeof(struct uringblk_dev_list);
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Size of the payload @opcode reads at addr; payload_len must be exactly
+ * this for a command that has one. Commands without a payload ignore
+ * payload_len (as in ABI 1.0).
+ */
+static inline u32 ubk_ucmd_payload_size(u32 opcode)
+{
+	switch (opcode) {
+	case URINGBLK_UCMD_ADD_DEVICE:
+		return sizeof(struct uringblk_dev_params);
+	case URINGBLK_UCMD_SET_PARAMS:
+		return sizeof(struct uringblk_set_params);
+	default:
+		return 0;
+	}
+}
+
+/* The hdr.flags bits @opcode accepts. */
+static inline u32 ubk_ucmd_flags_allowed(u32 opcode)
+{
+	return opcode == URINGBLK_UCMD_DEL_DEVICE ? URINGBLK_DEL_FORCE : 0;
+}
+
+/*
+ * Commands about the module rather than one device: only on the control
+ * node, where dev_id is URINGBLK_DEV_ID_ANY (LIST_DEVICES) or the index
+ * wanted, or URINGBLK_DEV_ID_ANY for the lowest free one (ADD_DEVICE).
+ */
+static inline bool ubk_ucmd_ctl_only(u32 opcode)
+{
+	return opcode == URINGBLK_UCMD_ADD_DEVICE ||
+	       opcode == URINGBLK_UCMD_LIST_DEVICES;
 }
 
 /*
@@ -76,6 +117,11 @@ static inline bool ubk_ucmd_op_known(u32 cmd_op)
 	case URINGBLK_IOC_GET_FEATURES:
 	case URINGBLK_IOC_GET_GEOMETRY:
 	case URINGBLK_IOC_GET_STATS:
+	case URINGBLK_IOC_ADD_DEVICE:
+	case URINGBLK_IOC_DEL_DEVICE:
+	case URINGBLK_IOC_LIST_DEVICES:
+	case URINGBLK_IOC_GET_PARAMS:
+	case URINGBLK_IOC_SET_PARAMS:
 		return true;
 	default:
 		return false;
@@ -108,7 +154,7 @@ static inline int ubk_ucmd_check_cmd(const struct uringblk_cmd *c, u32 cmd_op)
 		return -EOPNOTSUPP;
 	if (c->hdr.abi_major != URINGBLK_ABI_MAJOR)		/* 5 */
 		return -EINVAL;
-	if (c->hdr.flags != 0)					/* 6 */
+	if (c->hdr.flags & ~ubk_ucmd_flags_allowed(_IOC_NR(cmd_op)))	/* 6 */
 		return -EINVAL;
 	if (c->reserved0 != 0 || c->reserved[0] != 0 ||	/* 7 */
 	    c->reserved[1] != 0)
@@ -117,6 +163,9 @@ static inline int ubk_ucmd_check_cmd(const struct uringblk_cmd *c, u32 cmd_op)
 		return -EINVAL;
 	if (c->hdr.payload_len > UBK_UCMD_MAX_PAYLOAD)		/* 9 */
 		return -EOVERFLOW;
+	if (ubk_ucmd_payload_size(c->hdr.opcode) &&		/* 9a */
+	    c->hdr.payload_len != ubk_ucmd_payload_size(c->hdr.opcode))
+		return -EINVAL;
 	resp = ubk_ucmd_resp_size(c->hdr.opcode);
 	if (c->len < resp)					/* 10 */
 		return -EOVERFLOW;
@@ -124,12 +173,16 @@ static inline int ubk_ucmd_check_cmd(const struct uringblk_cmd *c, u32 cmd_op)
 }
 
 /*
- * Step 11 on the block device ioctl: @dev_id must name the device the
- * ioctl was issued on (@own_id) or be URINGBLK_DEV_ID_SELF.
+ * Step 11 on the block device ioctl: module-wide commands are not the
+ * block device's (-ENOTTY), and @dev_id must name the device the ioctl was
+ * issued on (@own_id) or be URINGBLK_DEV_ID_SELF.
  */
-static inline int ubk_ucmd_check_blk_dev_id(u32 dev_id, u32 own_id)
+static inline int ubk_ucmd_check_blk_dev_id(const struct uringblk_cmd *c,
+					    u32 own_id)
 {
-	if (dev_id == URINGBLK_DEV_ID_SELF || dev_id == own_id)
+	if (ubk_ucmd_ctl_only(c->hdr.opcode))
+		return -ENOTTY;
+	if (c->dev_id == URINGBLK_DEV_ID_SELF || c->dev_id == own_id)
 		return 0;
 	return -EINVAL;
 }

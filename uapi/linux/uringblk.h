@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */
 /*
- * uringblk user ABI, version 1.0.
+ * uringblk user ABI, version 1.1 (1.1 adds device management: ADD_DEVICE,
+ * DEL_DEVICE, LIST_DEVICES, GET_PARAMS, SET_PARAMS).
  *
  * Shared by the kernel module and by userspace (C and C++). The admin
  * commands travel either as IORING_OP_URING_CMD on the control node
@@ -22,7 +23,7 @@
 #endif
 
 #define URINGBLK_ABI_MAJOR	1
-#define URINGBLK_ABI_MINOR	0
+#define URINGBLK_ABI_MINOR	1
 
 /* Name of the control node (misc device), i.e. /dev/uringblk-ctl. */
 #define URINGBLK_CTL_NAME	"uringblk-ctl"
@@ -33,6 +34,12 @@
 #define URINGBLK_UCMD_GET_FEATURES	0x03
 #define URINGBLK_UCMD_GET_GEOMETRY	0x05
 #define URINGBLK_UCMD_GET_STATS		0x06
+/* 1.1: device management. ADD_DEVICE and LIST_DEVICES only on the control node. */
+#define URINGBLK_UCMD_ADD_DEVICE	0x07
+#define URINGBLK_UCMD_DEL_DEVICE	0x08
+#define URINGBLK_UCMD_LIST_DEVICES	0x09
+#define URINGBLK_UCMD_GET_PARAMS	0x0a
+#define URINGBLK_UCMD_SET_PARAMS	0x0b
 
 /* Feature bits (GET_FEATURES, IDENTIFY.features_bitmap, sysfs "features"). */
 #define URINGBLK_FEAT_WRITE_CACHE	(1ULL << 0)
@@ -48,7 +55,7 @@ struct uringblk_ucmd_hdr {
 	__u16 abi_major;	/* must equal URINGBLK_ABI_MAJOR */
 	__u16 abi_minor;	/* any minor of the same major is accepted */
 	__u16 opcode;		/* URINGBLK_UCMD_* */
-	__u16 flags;		/* reserved, must be 0 */
+	__u16 flags;		/* 0, or URINGBLK_DEL_* for DEL_DEVICE */
 	__u32 payload_len;	/* bytes of command payload at addr (<= 4096) */
 } __attribute__((packed));
 
@@ -78,6 +85,11 @@ struct uringblk_cmd {
 } __attribute__((packed));		/* 48 */
 
 #define URINGBLK_DEV_ID_SELF	0xffffffffU
+/* dev_id of ADD_DEVICE (lowest free index) and of LIST_DEVICES. */
+#define URINGBLK_DEV_ID_ANY	0xffffffffU
+
+/* hdr.flags of DEL_DEVICE. */
+#define URINGBLK_DEL_FORCE	(1U << 0)	/* delete even if open: I/O fails */
 
 /* cmd_op values for IORING_OP_URING_CMD, and ioctl numbers. */
 #define URINGBLK_IOC_MAGIC	0xB5
@@ -91,6 +103,16 @@ struct uringblk_cmd {
 	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_GET_GEOMETRY, struct uringblk_cmd)
 #define URINGBLK_IOC_GET_STATS \
 	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_GET_STATS, struct uringblk_cmd)
+#define URINGBLK_IOC_ADD_DEVICE \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_ADD_DEVICE, struct uringblk_cmd)
+#define URINGBLK_IOC_DEL_DEVICE \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_DEL_DEVICE, struct uringblk_cmd)
+#define URINGBLK_IOC_LIST_DEVICES \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_LIST_DEVICES, struct uringblk_cmd)
+#define URINGBLK_IOC_GET_PARAMS \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_GET_PARAMS, struct uringblk_cmd)
+#define URINGBLK_IOC_SET_PARAMS \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_SET_PARAMS, struct uringblk_cmd)
 
 /* IDENTIFY response (spec 6.2.1). */
 struct uringblk_identify {
@@ -156,5 +178,69 @@ struct uringblk_stats {
 } __attribute__((packed));
 
 /* GET_FEATURES response: a single __u64 feature bitmap. */
+
+/*
+ * Device parameters (1.1): the ADD_DEVICE payload, and the response of
+ * ADD_DEVICE and GET_PARAMS. The ranges are those of the module parameters
+ * of the same names (docs/admin-abi.md).
+ *
+ * In ADD_DEVICE a numeric field of 0 and a switch of URINGBLK_DEV_DEFAULT
+ * take the value the module was loaded with; poll_queues 0 means "the
+ * default" with poll ON/DEFAULT and is the only accepted value with poll
+ * OFF. The response carries every value resolved (switches ON or OFF).
+ */
+#define URINGBLK_DEV_DEFAULT	0
+#define URINGBLK_DEV_ON		1
+#define URINGBLK_DEV_OFF	2
+
+/* uringblk_dev_params.state (response only). */
+#define URINGBLK_DEV_S_RUNTIME	(1U << 0)	/* created by ADD_DEVICE */
+
+#define URINGBLK_SERIAL_SUFFIX_LEN	8
+
+struct uringblk_dev_params {
+	__u32 dev_id;			/* out: the index N of /dev/uringblkN */
+	__u32 state;			/* out: URINGBLK_DEV_S_* */
+	__u32 capacity_mb;		/* 1-4194304 */
+	__u32 logical_block_size;	/* 512, 1024, 2048, 4096 */
+	__u32 nr_hw_queues;		/* 1-64 (at most the CPUs are used) */
+	__u32 poll_queues;		/* 1-16 with poll on, 0 with poll off */
+	__u32 queue_depth;		/* 32-4096 */
+	__u32 max_io_size_kb;		/* 4-32768, multiple of the lbs in KiB */
+	__u32 io_timeout_ms;		/* 10-3600000 */
+	__u8  write_cache;		/* URINGBLK_DEV_DEFAULT / _ON / _OFF */
+	__u8  discard;
+	__u8  write_zeroes;
+	__u8  poll;
+	/*
+	 * Appended to the serial "UBK%08X" after a '-': [A-Za-z0-9_.-],
+	 * NUL-padded; all zero for none.
+	 */
+	__u8  serial_suffix[URINGBLK_SERIAL_SUFFIX_LEN];
+	__u64 reserved[4];		/* must be zero */
+} __attribute__((packed));		/* 80 */
+
+/* LIST_DEVICES response: this header, then nr_ids ids in ascending order. */
+struct uringblk_dev_list {
+	__u16 abi_major;		/* the module's ABI version */
+	__u16 abi_minor;
+	__u32 nr_devices;		/* devices that exist */
+	__u32 max_devices;		/* highest possible index + 1 */
+	__u32 nr_ids;			/* ids that fit in the buffer */
+	__u32 ids[];
+} __attribute__((packed));		/* 16 + 4 * nr_ids */
+
+/* SET_PARAMS payload: what changes is selected by mask. */
+#define URINGBLK_SET_WRITE_CACHE	(1U << 0)	/* write_cache: 0 or 1 */
+#define URINGBLK_SET_MAX_SECTORS_KB	(1U << 1)	/* max_sectors_kb */
+#define URINGBLK_SET_INJECT_RESET	(1U << 2)	/* drop every injection rule */
+
+struct uringblk_set_params {
+	__u32 mask;			/* URINGBLK_SET_* */
+	__u32 write_cache;		/* 1: write back, 0: write through */
+	__u32 max_sectors_kb;		/* 4 .. max_hw_sectors_kb, lbs multiple */
+	__u32 reserved0;		/* must be zero */
+	__u64 reserved[2];		/* must be zero */
+} __attribute__((packed));		/* 32 */
 
 #endif /* _UAPI_LINUX_URINGBLK_H */

@@ -36,12 +36,14 @@ union ubk_admin_resp {
 	struct uringblk_geometry geo;
 	struct uringblk_stats st;
 	struct uringblk_dev_params params;
+	struct uringblk_power_cut_result cut;
 };
 
 /* What commands read at addr; copied in before any lookup or lock. */
 union ubk_admin_payload {
 	struct uringblk_dev_params add;
 	struct uringblk_set_params set;
+	struct uringblk_power_cut cut;
 };
 
 static int ubk_admin_read_payload(const struct uringblk_cmd *c,
@@ -80,6 +82,13 @@ static long ubk_admin_answer(struct uringblk_dev *dev,
 		return ret;
 	case URINGBLK_UCMD_GET_PARAMS:
 		ubk_dev_get_params(dev, &r.params);
+		break;
+	case URINGBLK_UCMD_POWER_CUT:
+		ret = ubk_dev_power_cut(dev, &pl->cut, &r.cut);
+		if (ret) {
+			ubk_dev_put(dev);
+			return ret;
+		}
 		break;
 	case URINGBLK_UCMD_IDENTIFY:
 		ubk_dev_identify(dev, &r.id);

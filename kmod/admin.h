@@ -44,6 +44,9 @@ u32 ubk_dev_list(u32 *ids, u32 max, u32 *nr_ids);
 void ubk_dev_get_params(struct uringblk_dev *dev, struct uringblk_dev_params *p);
 int ubk_dev_set_params(struct uringblk_dev *dev,
 		       const struct uringblk_set_params *s);
+int ubk_dev_power_cut(struct uringblk_dev *dev,
+		      const struct uringblk_power_cut *c,
+		      struct uringblk_power_cut_result *res);
 
 /* ---- provided by admin.c ----------------------------------------- */
 

@@ -82,18 +82,26 @@ static __always_inline blk_status_t ubk_execute(struct uringblk_dev *dev,
 	case REQ_OP_READ:
 		return ubk_do_rw(dev, rq, false, 0);
 	case REQ_OP_WRITE:
+		if (unlikely(READ_ONCE(dev->pl.on)))
+			ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq));
 		return ubk_do_rw(dev, rq, true, sflags);
 	case REQ_OP_FLUSH:
 		/* Everything completed so far is now durable. */
 		atomic64_inc(&dev->flush_epoch);
+		if (unlikely(READ_ONCE(dev->pl.on)))
+			ubk_pl_flush(dev);
 		return BLK_STS_OK;
 	case REQ_OP_DISCARD:
 		if (!dev->discard)
 			return BLK_STS_NOTSUPP;
+		if (unlikely(READ_ONCE(dev->pl.on)))
+			ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq));
 		return ubk_store_zero(&dev->store, pos, blk_rq_bytes(rq), true);
 	case REQ_OP_WRITE_ZEROES:
 		if (!dev->write_zeroes)
 			return BLK_STS_NOTSUPP;
+		if (unlikely(READ_ONCE(dev->pl.on)))
+			ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq));
 		return ubk_store_zero(&dev->store, pos, blk_rq_bytes(rq),
 				      !(rq->cmd_flags & REQ_NOUNMAP));
 	default:

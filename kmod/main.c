@@ -126,6 +126,11 @@ module_param(nr_devices, uint, 0444);
 MODULE_PARM_DESC(nr_devices,
 		 "Number of devices /dev/uringblkN created at load, 0-64 (default 1); more with uringblk-admin create");
 
+static bool power_loss;
+module_param(power_loss, bool, 0444);
+MODULE_PARM_DESC(power_loss,
+		 "Track non-durable writes for power-cut emulation on new devices (default 0); per device: uringblk/power_loss");
+
 static unsigned int io_timeout_ms = 30000;
 module_param(io_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(io_timeout_ms,
@@ -492,6 +497,7 @@ static struct uringblk_dev *ubk_dev_alloc(u32 id,
 	dev->lbs_shift = ilog2(lbs);
 	ubk_inj_init(dev);
 	ubk_delay_init(dev);
+	ubk_pl_init(dev, power_loss);
 	dev->nr_default_queues = p->nr_hw_queues;
 	dev->nr_poll_queues = p->poll_queues;
 
@@ -619,6 +625,7 @@ static void ubk_dev_destroy(struct uringblk_dev *dev)
 	wait_for_completion(&dev->released);
 	/* del_gendisk() exited the queue: the tag set may go before the disk. */
 	blk_mq_free_tag_set(&dev->tag_set);
+	ubk_pl_free(dev);
 	ubk_dev_free_data(dev);		/* waits for the RCU page frees */
 	put_disk(disk);
 }

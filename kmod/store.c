@@ -389,6 +389,24 @@ blk_status_t ubk_store_write(struct ubk_store *s, u64 pos, struct page *page,
 	return BLK_STS_OK;
 }
 
+/*
+ * A private copy of data page @idx for the power-loss undo log, NULL if
+ * the page is not allocated (it reads zeroes), or ERR_PTR(-ENOMEM). Never
+ * sleeps. Caller holds rcu_read_lock().
+ */
+struct page *ubk_store_snapshot(struct ubk_store *s, u64 idx)
+{
+	struct page *sp = ubk_lookup(s, idx), *copy;
+
+	if (!sp)
+		return NULL;
+	copy = alloc_page(GFP_NOWAIT | __GFP_NOWARN);
+	if (!copy)
+		return ERR_PTR(-ENOMEM);
+	copy_highpage(copy, sp);
+	return copy;
+}
+
 static void ubk_free_page_rcu(struct rcu_head *head)
 {
 	__free_page(container_of(head, struct page, rcu_head));

@@ -167,6 +167,69 @@ static ssize_t error_inject_store(struct device *d, struct device_attribute *a,
 }
 static DEVICE_ATTR_RW(error_inject);
 
+/* Power-loss emulation (docs/power-loss.md). */
+static ssize_t power_loss_show(struct device *d, struct device_attribute *a,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(ubk_from_dev(d)->pl.on));
+}
+
+static ssize_t power_loss_store(struct device *d, struct device_attribute *a,
+				const char *buf, size_t count)
+{
+	bool on;
+	int ret = kstrtobool(buf, &on);
+
+	if (ret)
+		return ret;
+	ubk_pl_set(ubk_from_dev(d), on);
+	return count;
+}
+static DEVICE_ATTR_RW(power_loss);
+
+/* "all", "random SEED" or "torn SEED". */
+static ssize_t power_cut_store(struct device *d, struct device_attribute *a,
+			       const char *buf, size_t count)
+{
+	struct uringblk_power_cut_result res;
+	char mode[8];
+	u64 seed = 0;
+	u32 m;
+	int n, ret;
+
+	n = sscanf(buf, "%7s %llu", mode, &seed);
+	if (n < 1)
+		return -EINVAL;
+	if (!strcmp(mode, "all") && n == 1)
+		m = URINGBLK_PL_ALL;
+	else if (!strcmp(mode, "random") && n == 2)
+		m = URINGBLK_PL_RANDOM;
+	else if (!strcmp(mode, "torn") && n == 2)
+		m = URINGBLK_PL_TORN;
+	else
+		return -EINVAL;
+	ret = ubk_pl_cut(ubk_from_dev(d), m, seed, &res);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(power_cut);
+
+#define UBK_PL_ATTR(_name, _field)					\
+static ssize_t _name##_show(struct device *d,				\
+			    struct device_attribute *a, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)		\
+			  READ_ONCE(ubk_from_dev(d)->pl._field));	\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+UBK_PL_ATTR(power_loss_pending, nr_recs);
+UBK_PL_ATTR(power_loss_bytes, bytes);
+UBK_PL_ATTR(power_loss_untracked, untracked);
+UBK_PL_ATTR(power_loss_written_back, written_back);
+UBK_PL_ATTR(power_cuts, cuts);
+UBK_PL_ATTR(power_cut_reverted, reverted);
+UBK_PL_ATTR(power_cut_torn, torn);
+
 static struct attribute *ubk_attrs[] = {
 	&dev_attr_model.attr,
 	&dev_attr_firmware_rev.attr,
@@ -197,6 +260,15 @@ static struct attribute *ubk_attrs[] = {
 	&dev_attr_error_inject.attr,
 	&dev_attr_dev_id.attr,
 	&dev_attr_admin_node.attr,
+	&dev_attr_power_loss.attr,
+	&dev_attr_power_cut.attr,
+	&dev_attr_power_loss_pending.attr,
+	&dev_attr_power_loss_bytes.attr,
+	&dev_attr_power_loss_untracked.attr,
+	&dev_attr_power_loss_written_back.attr,
+	&dev_attr_power_cuts.attr,
+	&dev_attr_power_cut_reverted.attr,
+	&dev_attr_power_cut_torn.attr,
 	NULL,
 };
 

@@ -65,6 +65,8 @@ static inline u32 ubk_ucmd_resp_size(u32 opcode)
 		return sizeof(struct uringblk_dev_params);
 	case URINGBLK_UCMD_LIST_DEVICES:
 		return sizeof(struct uringblk_dev_list);
+	case URINGBLK_UCMD_POWER_CUT:
+		return sizeof(struct uringblk_power_cut_result);
 	default:
 		return 0;
 	}
@@ -82,6 +84,8 @@ static inline u32 ubk_ucmd_payload_size(u32 opcode)
 		return sizeof(struct uringblk_dev_params);
 	case URINGBLK_UCMD_SET_PARAMS:
 		return sizeof(struct uringblk_set_params);
+	case URINGBLK_UCMD_POWER_CUT:
+		return sizeof(struct uringblk_power_cut);
 	default:
 		return 0;
 	}
@@ -124,6 +128,7 @@ static inline bool ubk_ucmd_op_known(u32 cmd_op)
 	case URINGBLK_IOC_LIST_DEVICES:
 	case URINGBLK_IOC_GET_PARAMS:
 	case URINGBLK_IOC_SET_PARAMS:
+	case URINGBLK_IOC_POWER_CUT:
 		return true;
 	default:
 		return false;

@@ -82,6 +82,41 @@ blk_status_t ubk_store_write(struct ubk_store *s, u64 pos, struct page *page,
 blk_status_t ubk_store_zero(struct ubk_store *s, u64 pos, u64 len,
 			    bool unmap);
 u64 ubk_store_mem_used(struct ubk_store *s);
+struct page *ubk_store_snapshot(struct ubk_store *s, u64 idx);
+
+/* ---- power-loss emulation (powerloss.c, docs/power-loss.md) ---- */
+
+enum ubk_pl_mode {
+	UBK_PL_ALL = URINGBLK_PL_ALL,		/* lose every non-durable write */
+	UBK_PL_RANDOM = URINGBLK_PL_RANDOM,	/* each kept or lost, by seed */
+	UBK_PL_TORN = URINGBLK_PL_TORN,		/* random, and lost ones may tear */
+};
+
+/*
+ * The undo log: one record per (chunk of a) write, discard or write-zeroes
+ * made since the last completed FLUSH while tracking is on, oldest first,
+ * with a copy of the pages the range touched before it was changed.
+ * Nothing here is touched on the fast path while tracking is off but the
+ * "on" flag.
+ */
+struct ubk_pl {
+	bool on;			/* READ_ONCE on the I/O path */
+	spinlock_t lock;		/* log and everything below */
+	struct list_head log;		/* struct ubk_pl_rec, oldest first */
+	u64 nr_recs;
+	u64 bytes;			/* page copies held */
+	u64 max_bytes;			/* beyond: the oldest become durable */
+	bool broken;			/* a change could not be tracked */
+	atomic64_t seq;			/* operation numbers */
+	struct list_head dead;		/* records to free, by free_work */
+	struct work_struct free_work;	/* keeps frees out of ->queue_rq() */
+	/* reported in sysfs */
+	u64 cuts;
+	u64 reverted;			/* operations (partly) undone by cuts */
+	u64 torn;			/* operations partly kept by cuts */
+	u64 written_back;		/* records made durable by the size cap */
+	u64 untracked;			/* changes made while memory was short */
+};
 
 /* ---- statistics (stats.c) ---- */
 
@@ -216,6 +251,9 @@ struct uringblk_dev {
 	 */
 	atomic64_t flush_epoch;
 
+	/* Power-loss emulation (powerloss.c); off: only pl.on is read. */
+	struct ubk_pl pl;
+
 	/* Error injection, writer side and reporting; never on the fast path. */
 	struct mutex inj_lock;		/* serializes updates of inj */
 	bool inj_dead;			/* device going away: no more rules */
@@ -250,6 +288,16 @@ ssize_t ubk_inj_store(struct uringblk_dev *dev, const char *buf, size_t count);
 int ubk_inj_decide(struct uringblk_dev *dev, struct request *rq, u32 *usec);
 void ubk_inj_report(struct uringblk_dev *dev, struct request *rq,
 		    blk_status_t st);
+
+/* powerloss.c */
+void ubk_pl_init(struct uringblk_dev *dev, bool on);
+void ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
+		   u64 len);
+void ubk_pl_flush(struct uringblk_dev *dev);
+void ubk_pl_set(struct uringblk_dev *dev, bool on);
+void ubk_pl_free(struct uringblk_dev *dev);
+int ubk_pl_cut(struct uringblk_dev *dev, u32 mode, u64 seed,
+	       struct uringblk_power_cut_result *res);
 
 /* sysfs.c */
 extern const struct attribute_group *ubk_attr_groups[];

@@ -40,6 +40,8 @@
 #define URINGBLK_UCMD_LIST_DEVICES	0x09
 #define URINGBLK_UCMD_GET_PARAMS	0x0a
 #define URINGBLK_UCMD_SET_PARAMS	0x0b
+/* 1.1: power-loss emulation (docs/power-loss.md). */
+#define URINGBLK_UCMD_POWER_CUT		0x0c
 
 /* Feature bits (GET_FEATURES, IDENTIFY.features_bitmap, sysfs "features"). */
 #define URINGBLK_FEAT_WRITE_CACHE	(1ULL << 0)
@@ -113,6 +115,8 @@ struct uringblk_cmd {
 	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_GET_PARAMS, struct uringblk_cmd)
 #define URINGBLK_IOC_SET_PARAMS \
 	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_SET_PARAMS, struct uringblk_cmd)
+#define URINGBLK_IOC_POWER_CUT \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_POWER_CUT, struct uringblk_cmd)
 
 /* IDENTIFY response (spec 6.2.1). */
 struct uringblk_identify {
@@ -241,6 +245,33 @@ struct uringblk_set_params {
 	__u32 max_sectors_kb;		/* 4 .. max_hw_sectors_kb, lbs multiple */
 	__u32 reserved0;		/* must be zero */
 	__u64 reserved[2];		/* must be zero */
+} __attribute__((packed));		/* 32 */
+
+/*
+ * POWER_CUT payload. Every write, discard and write-zeroes that is not yet
+ * durable (completed in write-back mode without FUA, and no FLUSH completed
+ * after it) is undone: all of them (ALL), or each independently with
+ * probability 1/2 decided from the seed (RANDOM), or as RANDOM where a
+ * lost operation of several logical blocks may keep some of its blocks
+ * (TORN). Needs tracking on (sysfs uringblk/power_loss, module parameter
+ * power_loss), else -ENODATA. See docs/power-loss.md.
+ */
+#define URINGBLK_PL_ALL		0
+#define URINGBLK_PL_RANDOM	1
+#define URINGBLK_PL_TORN	2
+
+struct uringblk_power_cut {
+	__u32 mode;			/* URINGBLK_PL_* */
+	__u32 reserved0;		/* must be zero */
+	__u64 seed;			/* RANDOM and TORN */
+} __attribute__((packed));		/* 16 */
+
+/* POWER_CUT response. */
+struct uringblk_power_cut_result {
+	__u64 pending;			/* non-durable operations at the cut */
+	__u64 reverted;			/* of them undone, wholly or partly */
+	__u64 torn;			/* of the reverted: some blocks kept */
+	__u64 reserved;
 } __attribute__((packed));		/* 32 */
 
 #endif /* _UAPI_LINUX_URINGBLK_H */

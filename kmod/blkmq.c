@@ -413,9 +413,10 @@ static blk_status_t ubk_handle_rq(struct request *rq,
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	blk_status_t st;
 
-	if (likely(!(rq->rq_flags & RQF_DONTPREP)))
+	if (likely(!(rq->rq_flags & RQF_DONTPREP))) {
 		cmd->start_ns = local_clock();
-	else
+		cmd->pl_logged = false;
+	} else
 		ubk_stat_inc(&dev->stats, UBK_C_RETRIES);
 
 	/* No rules: one load and a predicted branch, no atomics, no locks. */

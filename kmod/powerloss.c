@@ -147,6 +147,7 @@ static struct ubk_pl_rec *ubk_pl_rec_make(struct uringblk_dev *dev, u64 seq,
 void ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
 		   u64 len)
 {
+	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct ubk_pl *pl = &dev->pl;
 	bool pin = (req_op(rq) == REQ_OP_WRITE && (rq->cmd_flags & REQ_FUA)) ||
 		   !ubk_queue_wc_on(rq->q);
@@ -156,6 +157,14 @@ void ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
 	unsigned long flags;
 	u64 seq, bytes = 0, nr = 0, end = pos + len;
 
+	/*
+	 * A write given back for memory (BLK_STS_RESOURCE) after its record
+	 * was made, and perhaps after part of it was copied, is logged once:
+	 * a second record would take the half-written blocks for old data.
+	 */
+	if (cmd->pl_logged)
+		return;
+	cmd->pl_logged = true;
 	/* A durable change matters only to older non-durable ones. */
 	if (pin && !READ_ONCE(pl->nr_recs))
 		return;

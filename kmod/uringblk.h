@@ -213,6 +213,7 @@ struct ubk_cmd {
 	};
 	u64 due_ns;			/* delay rule: ktime_get_ns() when due */
 	blk_status_t status;		/* result, for the poll and .complete paths */
+	bool pl_logged;			/* power-loss record made (a retry makes none) */
 	/*
 	 * inj_state moves away from UBK_RQ_NORMAL only with cmpxchg, so a
 	 * held or delayed request is completed exactly once.

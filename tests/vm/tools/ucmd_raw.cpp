@@ -111,9 +111,32 @@ uint32_t resp_size(uint32_t opcode)
 		return sizeof(uringblk_geometry);
 	case URINGBLK_UCMD_GET_STATS:
 		return sizeof(uringblk_stats);
+	case URINGBLK_UCMD_ADD_DEVICE:
+	case URINGBLK_UCMD_GET_PARAMS:
+		return sizeof(uringblk_dev_params);
+	case URINGBLK_UCMD_LIST_DEVICES:
+		return sizeof(uringblk_dev_list);
 	default:
 		return 0;
 	}
+}
+
+// ABI 1.1 (docs/admin-abi.md): exact payload_len, per-opcode flags, control-node-only commands.
+uint32_t payload_size(uint32_t opcode)
+{
+	return opcode == URINGBLK_UCMD_ADD_DEVICE   ? sizeof(uringblk_dev_params)
+	       : opcode == URINGBLK_UCMD_SET_PARAMS ? sizeof(uringblk_set_params)
+						    : 0;
+}
+
+uint32_t flags_allowed(uint32_t opcode)
+{
+	return opcode == URINGBLK_UCMD_DEL_DEVICE ? URINGBLK_DEL_FORCE : 0;
+}
+
+bool ctl_only(uint32_t opcode)
+{
+	return opcode == URINGBLK_UCMD_ADD_DEVICE || opcode == URINGBLK_UCMD_LIST_DEVICES;
 }
 
 constexpr std::array<uint32_t, 5> kOurOps = {
@@ -121,12 +144,28 @@ constexpr std::array<uint32_t, 5> kOurOps = {
 	URINGBLK_IOC_GET_GEOMETRY, URINGBLK_IOC_GET_STATS,
 };
 
+// 1.1 device management: create, delete and change devices, or answer a variable length. The
+// fuzz does not send them (a valid ADD/DEL would change the set of devices under test);
+// `errors` sends them only malformed, and GET_PARAMS.
+constexpr std::array<uint32_t, 5> kMgmtOps = {
+	URINGBLK_IOC_ADD_DEVICE, URINGBLK_IOC_DEL_DEVICE, URINGBLK_IOC_LIST_DEVICES,
+	URINGBLK_IOC_GET_PARAMS, URINGBLK_IOC_SET_PARAMS,
+};
+
+bool op_mgmt(uint32_t op)
+{
+	for (uint32_t o : kMgmtOps)
+		if (o == op)
+			return true;
+	return false;
+}
+
 bool op_known(uint32_t op)
 {
 	for (uint32_t o : kOurOps)
 		if (o == op)
 			return true;
-	return false;
+	return op_mgmt(op);
 }
 
 uint32_t op_for(uint32_t nr)
@@ -436,7 +475,7 @@ int predict(Xport x, bool sqe128, uint32_t op, const uringblk_cmd &c, Addr a,
 		return -EPROTO;
 	if (c.hdr.abi_major != URINGBLK_ABI_MAJOR)
 		return -EINVAL;
-	if (c.hdr.flags != 0)
+	if (c.hdr.flags & ~flags_allowed(_IOC_NR(op)))
 		return -EINVAL;
 	if (c.reserved0 || c.reserved[0] || c.reserved[1])
 		return -EINVAL;
@@ -444,10 +483,14 @@ int predict(Xport x, bool sqe128, uint32_t op, const uringblk_cmd &c, Addr a,
 		return -EINVAL;
 	if (c.hdr.payload_len > kMaxPayload)
 		return -EOVERFLOW;
+	if (payload_size(c.hdr.opcode) && c.hdr.payload_len != payload_size(c.hdr.opcode))
+		return -EINVAL;
 	uint32_t size = resp_size(c.hdr.opcode);
 	if (c.len < size)
 		return -EOVERFLOW;
 	if (x == Xport::IoctlBlk) {
+		if (ctl_only(c.hdr.opcode))
+			return -ENOTTY;
 		if (c.dev_id != URINGBLK_DEV_ID_SELF && c.dev_id != own_id)
 			return -EINVAL;
 	} else if (!existing.count(c.dev_id)) {
@@ -549,8 +592,40 @@ struct Tester {
 		uringblk_cmd c = valid(x, URINGBLK_UCMD_IDENTIFY);
 		const uint32_t id_op = URINGBLK_IOC_IDENTIFY;
 
+		// ABI 1.1, without changing any device: GET_PARAMS, and the checks that refuse a
+		// management command before it acts.
+		{
+			const int psz = sizeof(uringblk_dev_params);
+			check(x, "GET_PARAMS", URINGBLK_IOC_GET_PARAMS,
+			      valid(x, URINGBLK_UCMD_GET_PARAMS), psz);
+			check(x, "GET_PARAMS short len", URINGBLK_IOC_GET_PARAMS,
+			      valid(x, URINGBLK_UCMD_GET_PARAMS, psz - 1), -EOVERFLOW);
+			uringblk_cmd g = valid(x, URINGBLK_UCMD_GET_PARAMS);
+			g.hdr.flags = URINGBLK_DEL_FORCE;
+			check(x, "GET_PARAMS with DEL_FORCE", URINGBLK_IOC_GET_PARAMS, g, -EINVAL);
+			uringblk_cmd d = valid(x, URINGBLK_UCMD_DEL_DEVICE);
+			d.hdr.flags = 2;
+			check(x, "DEL_DEVICE unknown flag", URINGBLK_IOC_DEL_DEVICE, d, -EINVAL);
+			uringblk_cmd a = valid(x, URINGBLK_UCMD_ADD_DEVICE);
+			a.dev_id = URINGBLK_DEV_ID_ANY;
+			a.hdr.payload_len = psz - 1;
+			check(x, "ADD_DEVICE payload_len 79", URINGBLK_IOC_ADD_DEVICE, a, -EINVAL);
+			uringblk_cmd sp = valid(x, URINGBLK_UCMD_SET_PARAMS);
+			check(x, "SET_PARAMS payload_len 0", URINGBLK_IOC_SET_PARAMS, sp, -EINVAL);
+			if (x == Xport::IoctlBlk) {
+				uringblk_cmd l = valid(x, URINGBLK_UCMD_LIST_DEVICES);
+				check(x, "LIST_DEVICES on the block device", URINGBLK_IOC_LIST_DEVICES, l,
+				      -ENOTTY);
+				a.hdr.payload_len = psz;
+				arena.poison();
+				std::memset(arena.rw, 0, psz);	// a valid payload: all defaults
+				expect_res(std::string(xname(x)) + " ADD_DEVICE on the block device",
+					   send(x, URINGBLK_IOC_ADD_DEVICE, a), -ENOTTY);
+			}
+		}
+
 		// Step 1: unknown commands.
-		for (uint32_t nr : {0x00u, 0x04u, 0x07u, 0x08u, 0xffu}) {
+		for (uint32_t nr : {0x00u, 0x04u, 0x0cu, 0x0du, 0xffu}) {
 			uringblk_cmd u = c;
 			u.hdr.opcode = static_cast<__u16>(nr);
 			check(x, "unknown nr " + std::to_string(nr), op_for(nr), u, unknown);
@@ -677,7 +752,7 @@ struct Tester {
 			      x == Xport::IoctlBlk ? -EINVAL : -ENODEV);
 			u = c;
 			u.hdr.abi_major = 9;
-			check(x, "order: cmd_op before header", op_for(0x07), u, unknown);
+			check(x, "order: cmd_op before header", op_for(0x0c), u, unknown);
 		}
 		// Permission: every command needs CAP_SYS_ADMIN.
 		if (!set_cap_sys_admin(false)) {
@@ -687,7 +762,7 @@ struct Tester {
 			uringblk_cmd u = c;
 			u.hdr.abi_major = 5;
 			check(x, "without CAP_SYS_ADMIN, bad header", id_op, u, -EPERM);
-			check(x, "without CAP_SYS_ADMIN, unknown cmd_op", op_for(0x07), c, unknown);
+			check(x, "without CAP_SYS_ADMIN, unknown cmd_op", op_for(0x0c), c, unknown);
 			if (!set_cap_sys_admin(true)) {
 				std::fprintf(stderr, "ucmd_raw: cannot restore CAP_SYS_ADMIN\n");
 				std::exit(1);
@@ -728,7 +803,7 @@ struct Tester {
 		expect_res("uring_cmd without SQE128 ring", uring_cmd1(r64, fds.ctl, URINGBLK_IOC_IDENTIFY, c),
 			   -EPROTO);
 		expect_res("uring_cmd without SQE128 ring, unknown cmd_op",
-			   uring_cmd1(r64, fds.ctl, op_for(0x07), c), -EOPNOTSUPP);
+			   uring_cmd1(r64, fds.ctl, op_for(0x0c), c), -EOPNOTSUPP);
 		expect_res("uring_cmd on IOPOLL ring",
 			   uring_cmd1(riopoll, fds.ctl, URINGBLK_IOC_IDENTIFY, c), -EOPNOTSUPP);
 		expect(arena.untouched_outside(0, 0), "refused uring_cmds wrote nothing");
@@ -953,6 +1028,8 @@ int cmd_fuzz(unsigned long n, uint64_t seed, uint32_t dev_id)
 		if (x == Xport::IoctlCtl)
 			while (vfs_ioctl_type(op))
 				op = static_cast<uint32_t>(rng());
+		if (op_mgmt(op))	// never create or delete devices here
+			op = op_for(0x0c + static_cast<uint32_t>(rng() % 4));
 
 		// header and fields: each one valid most of the time
 		uint32_t nr = op_known(op) ? _IOC_NR(op) : static_cast<uint32_t>(rng() % 8);

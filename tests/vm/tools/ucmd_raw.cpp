@@ -12,6 +12,9 @@
 //                                     each checked against the documented
 //                                     order of checks; then IDENTIFY again
 //   ucmd_raw dump OPCODE DEV_ID [--ioctl]
+//   ucmd_raw add ID|any [KEY=VALUE...]
+//                                     one raw ADD_DEVICE (no client-side
+//                                     checks): "res=N dev_id=M" or "res=-E..."
 //                                     print one response: hex, then key=value
 //
 // OPCODE: identify|limits|features|geometry|stats or a number (0x01...).
@@ -642,10 +645,11 @@ struct Tester {
 			u.hdr.abi_major = static_cast<__u16>(maj);
 			check(x, "abi_major " + std::to_string(maj), id_op, u, -EINVAL);
 		}
-		for (unsigned min : {1u, 7u, 0xffffu}) {
+		// 1.0 clients (minor 0) and newer ones are both served.
+		for (unsigned min : {0u, 1u, 7u, 0xffffu}) {
 			uringblk_cmd u = c;
 			u.hdr.abi_minor = static_cast<__u16>(min);
-			check(x, "newer abi_minor " + std::to_string(min), id_op, u, idsz);
+			check(x, "abi_minor " + std::to_string(min), id_op, u, idsz);
 		}
 		// Flags, reserved fields, opcode mismatch.
 		for (unsigned fl : {1u, 0x8000u}) {
@@ -1348,6 +1352,7 @@ int usage()
 		     "usage: ucmd_raw [-v] errors DEV_ID\n"
 		     "       ucmd_raw [-v] fuzz N SEED DEV_ID\n"
 		     "       ucmd_raw dump OPCODE DEV_ID [--ioctl]\n"
+		     "       ucmd_raw add ID|any [KEY=VALUE...]\n"
 		     "OPCODE: identify|limits|features|geometry|stats or a number\n");
 	return 2;
 }
@@ -1367,6 +1372,77 @@ bool parse_u32(const char *s, uint32_t &v)
 		return false;
 	v = static_cast<uint32_t>(x);
 	return true;
+}
+
+// ucmd_raw add ID|any [KEY=VALUE...]: one ADD_DEVICE over URING_CMD with the raw payload, the
+// library's client-side checks bypassed (to see what the kernel itself refuses). Prints
+// "res=N dev_id=M" or "res=-ERRNO"; exit 0 on success, 1 on failure.
+int cmd_add(const std::vector<std::string> &args)
+{
+	uringblk_dev_params p;
+	std::memset(&p, 0, sizeof(p));
+	uint32_t want = URINGBLK_DEV_ID_ANY;
+	if (args[1] != "any" && !parse_u32(args[1].c_str(), want))
+		return usage();
+	struct Key {
+		const char *name;
+		size_t off, size;
+	};
+#define UBK_KEY(f) Key{#f, offsetof(uringblk_dev_params, f), sizeof(p.f)}
+	const Key keys[] = {
+		UBK_KEY(capacity_mb), UBK_KEY(logical_block_size), UBK_KEY(nr_hw_queues),
+		UBK_KEY(poll_queues), UBK_KEY(queue_depth), UBK_KEY(max_io_size_kb),
+		UBK_KEY(io_timeout_ms), UBK_KEY(write_cache), UBK_KEY(discard),
+		UBK_KEY(write_zeroes), UBK_KEY(poll), UBK_KEY(state),
+	};
+#undef UBK_KEY
+	for (size_t i = 2; i < args.size(); i++) {
+		const std::string &kv = args[i];
+		const size_t eq = kv.find('=');
+		if (eq == std::string::npos)
+			return usage();
+		const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+		if (k == "serial_suffix") {
+			if (v.size() > sizeof(p.serial_suffix))
+				return usage();
+			std::memcpy(p.serial_suffix, v.data(), v.size());
+			continue;
+		}
+		if (k == "reserved0") {
+			uint64_t x;
+			if (!parse_u64(v.c_str(), x))
+				return usage();
+			p.reserved[0] = x;
+			continue;
+		}
+		bool found = false;
+		uint32_t x;
+		for (const auto &key : keys)
+			if (k == key.name && parse_u32(v.c_str(), x)) {
+				const __u8 b = static_cast<__u8>(x);
+				std::memcpy(reinterpret_cast<char *>(&p) + key.off,
+					    key.size == 1 ? static_cast<const void *>(&b) : &x, key.size);
+				found = true;
+			}
+		if (!found)
+			return usage();
+	}
+	int fd = open(kCtlPath, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		std::fprintf(stderr, "ucmd_raw: open %s: %s\n", kCtlPath, std::strerror(errno));
+		return 1;
+	}
+	Ring ring(IORING_SETUP_SQE128, 4);
+	uringblk_cmd c = make_cmd(URINGBLK_UCMD_ADD_DEVICE, want, &p, sizeof(p));
+	c.hdr.payload_len = sizeof(p);
+	const int r = ring.err ? ring.err : uring_cmd1(ring, fd, URINGBLK_IOC_ADD_DEVICE, c);
+	close(fd);
+	if (r < 0) {
+		std::printf("res=%s\n", errname(r).c_str());
+		return 1;
+	}
+	std::printf("res=%d dev_id=%u state=%u\n", r, p.dev_id, p.state);
+	return 0;
 }
 
 }  // namespace
@@ -1393,5 +1469,7 @@ int main(int argc, char **argv)
 	if (sub == "dump" && (args.size() == 3 || (args.size() == 4 && args[3] == "--ioctl")) &&
 	    parse_opcode(args[1], nr) && parse_u32(args[2].c_str(), dev_id))
 		return cmd_dump(nr, dev_id, args.size() == 4);
+	if (sub == "add" && args.size() >= 2)
+		return cmd_add(args);
 	return usage();
 }

@@ -12,10 +12,10 @@
 //                                     each checked against the documented
 //                                     order of checks; then IDENTIFY again
 //   ucmd_raw dump OPCODE DEV_ID [--ioctl]
+//                                     print one response: hex, then key=value
 //   ucmd_raw add ID|any [KEY=VALUE...]
 //                                     one raw ADD_DEVICE (no client-side
 //                                     checks): "res=N dev_id=M" or "res=-E..."
-//                                     print one response: hex, then key=value
 //
 // OPCODE: identify|limits|features|geometry|stats or a number (0x01...).
 // Exit status: 0 when every expectation held, 1 otherwise, 2 on bad usage.

@@ -26,6 +26,7 @@
 #include <linux/uaccess.h>
 
 #include "admin.h"
+#include "dev_params.h"
 #include "ucmd_check.h"
 
 union ubk_admin_resp {
@@ -34,7 +35,26 @@ union ubk_admin_resp {
 	__u64 features;
 	struct uringblk_geometry geo;
 	struct uringblk_stats st;
+	struct uringblk_dev_params params;
 };
+
+/* What commands read at addr; copied in before any lookup or lock. */
+union ubk_admin_payload {
+	struct uringblk_dev_params add;
+	struct uringblk_set_params set;
+};
+
+static int ubk_admin_read_payload(const struct uringblk_cmd *c,
+				  union ubk_admin_payload *pl)
+{
+	u32 n = ubk_ucmd_payload_size(c->hdr.opcode);
+
+	if (WARN_ON_ONCE(n > sizeof(*pl)))
+		return -EINVAL;
+	if (n && copy_from_user(pl, u64_to_user_ptr(c->addr), n))
+		return -EFAULT;
+	return 0;
+}
 
 static_assert(sizeof(struct uringblk_cmd) == 48);
 static_assert(sizeof(union ubk_admin_resp) <= UBK_UCMD_MAX_RESP);
@@ -45,13 +65,22 @@ static_assert(sizeof(union ubk_admin_resp) <= UBK_UCMD_MAX_RESP);
  * Returns the response length or -EFAULT.
  */
 static long ubk_admin_answer(struct uringblk_dev *dev,
-			     const struct uringblk_cmd *c)
+			     const struct uringblk_cmd *c,
+			     const union ubk_admin_payload *pl)
 {
 	union ubk_admin_resp r;
 	u32 size = ubk_ucmd_resp_size(c->hdr.opcode);
+	long ret;
 
 	memset(&r, 0, sizeof(r));
 	switch (c->hdr.opcode) {
+	case URINGBLK_UCMD_SET_PARAMS:
+		ret = ubk_dev_set_params(dev, &pl->set);
+		ubk_dev_put(dev);
+		return ret;
+	case URINGBLK_UCMD_GET_PARAMS:
+		ubk_dev_get_params(dev, &r.params);
+		break;
 	case URINGBLK_UCMD_IDENTIFY:
 		ubk_dev_identify(dev, &r.id);
 		break;
@@ -81,15 +110,69 @@ static long ubk_admin_answer(struct uringblk_dev *dev,
 	return size;
 }
 
+/*
+ * ADD_DEVICE. A device whose answer cannot be delivered is deleted again:
+ * the caller would not know its index.
+ */
+static long ubk_admin_add(const struct uringblk_cmd *c,
+			  union ubk_admin_payload *pl)
+{
+	int id = ubk_dev_create(&pl->add, c->dev_id);
+
+	if (id < 0)
+		return id;
+	if (copy_to_user(u64_to_user_ptr(c->addr), &pl->add,
+			 sizeof(pl->add))) {
+		ubk_dev_delete(id, true);
+		return -EFAULT;
+	}
+	return sizeof(pl->add);
+}
+
+/* LIST_DEVICES: the header and as many ids as fit in len. */
+static long ubk_admin_list(const struct uringblk_cmd *c)
+{
+	struct uringblk_dev_list h = { };
+	u32 ids[UBK_MAX_DEVICES];
+	u32 max = (c->len - sizeof(h)) / sizeof(u32);
+
+	if (c->dev_id != URINGBLK_DEV_ID_ANY)
+		return -EINVAL;
+	h.abi_major = URINGBLK_ABI_MAJOR;
+	h.abi_minor = URINGBLK_ABI_MINOR;
+	h.max_devices = UBK_MAX_DEVICES;
+	h.nr_devices = ubk_dev_list(ids, min_t(u32, max, UBK_MAX_DEVICES),
+				    &h.nr_ids);
+	if (copy_to_user(u64_to_user_ptr(c->addr), &h, sizeof(h)) ||
+	    copy_to_user(u64_to_user_ptr(c->addr + sizeof(h)), ids,
+			 h.nr_ids * sizeof(u32)))
+		return -EFAULT;
+	return sizeof(h) + h.nr_ids * sizeof(u32);
+}
+
 /* Steps 11-12 on the control node: dev_id selects the device. */
 static long ubk_admin_ctl_exec(const struct uringblk_cmd *c)
 {
+	union ubk_admin_payload pl;
 	struct uringblk_dev *dev;
+	long ret;
 
+	ret = ubk_admin_read_payload(c, &pl);
+	if (ret)
+		return ret;
+	switch (c->hdr.opcode) {
+	case URINGBLK_UCMD_ADD_DEVICE:
+		return ubk_admin_add(c, &pl);
+	case URINGBLK_UCMD_DEL_DEVICE:
+		return ubk_dev_delete(c->dev_id,
+				      c->hdr.flags & URINGBLK_DEL_FORCE);
+	case URINGBLK_UCMD_LIST_DEVICES:
+		return ubk_admin_list(c);
+	}
 	dev = ubk_dev_get(c->dev_id);
 	if (!dev)
 		return -ENODEV;
-	return ubk_admin_answer(dev, c);
+	return ubk_admin_answer(dev, c, &pl);
 }
 
 /* Steps 3-10 of the ioctl transports: permission, copy-in, checks. */
@@ -123,6 +206,7 @@ static long ubk_ctl_ioctl(struct file *file, unsigned int cmd,
 int ubk_admin_blk_ioctl(struct uringblk_dev *dev, unsigned int cmd,
 			unsigned long arg)
 {
+	union ubk_admin_payload pl;
 	struct uringblk_cmd c;
 	struct uringblk_dev *ref;
 	u32 own_id = ubk_dev_id(dev);
@@ -132,6 +216,9 @@ int ubk_admin_blk_ioctl(struct uringblk_dev *dev, unsigned int cmd,
 	if (ret)
 		return ret;
 	ret = ubk_ucmd_check_blk_dev_id(&c, own_id);
+	if (ret)
+		return ret;
+	ret = ubk_admin_read_payload(&c, &pl);
 	if (ret)
 		return ret;
 
@@ -144,7 +231,7 @@ int ubk_admin_blk_ioctl(struct uringblk_dev *dev, unsigned int cmd,
 		ubk_dev_put(ref);
 		return -ENODEV;
 	}
-	return ubk_admin_answer(ref, &c);
+	return ubk_admin_answer(ref, &c, &pl);
 }
 
 #ifdef UBK_HAVE_URING_CMD

@@ -37,6 +37,14 @@ u64 ubk_dev_features(struct uringblk_dev *dev);
 void ubk_dev_geometry(struct uringblk_dev *dev, struct uringblk_geometry *geo);
 void ubk_dev_stats(struct uringblk_dev *dev, struct uringblk_stats *st);
 
+/* Device management (1.1); may sleep. See main.c. */
+int ubk_dev_create(struct uringblk_dev_params *p, u32 wanted);
+int ubk_dev_delete(u32 id, bool force);
+u32 ubk_dev_list(u32 *ids, u32 max, u32 *nr_ids);
+void ubk_dev_get_params(struct uringblk_dev *dev, struct uringblk_dev_params *p);
+int ubk_dev_set_params(struct uringblk_dev *dev,
+		       const struct uringblk_set_params *s);
+
 /* ---- provided by admin.c ----------------------------------------- */
 
 /* Register / unregister the control node /dev/uringblk-ctl. */

@@ -622,11 +622,11 @@ int ubk_init_tag_set(struct uringblk_dev *dev)
 	set->ops = &ubk_mq_ops;
 	set->nr_hw_queues = dev->nr_default_queues + dev->nr_poll_queues;
 	set->nr_maps = dev->nr_poll_queues ? HCTX_MAX_TYPES : 1;
-	set->queue_depth = ubk_cfg.queue_depth;
+	set->queue_depth = dev->params.queue_depth;
 	set->numa_node = NUMA_NO_NODE;
 	set->cmd_size = sizeof(struct ubk_cmd);
 	/* queue/io_timeout starts here; blk-mq uses 30 s for 0. */
-	set->timeout = msecs_to_jiffies(ubk_cfg.io_timeout_ms);
+	set->timeout = msecs_to_jiffies(dev->params.io_timeout_ms);
 	set->flags = UBK_TAG_SET_FLAGS;
 	set->driver_data = dev;
 	return blk_mq_alloc_tag_set(set);

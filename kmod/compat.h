@@ -21,6 +21,7 @@
 #include <linux/version.h>
 #include <linux/blkdev.h>
 #include <linux/blk-mq.h>
+#include <linux/backing-dev.h>
 
 #define UBK_KV(a, b, c) KERNEL_VERSION(a, b, c)
 /* True when building against Linux a.b.c or later. */
@@ -265,6 +266,78 @@ static inline bool ubk_queue_fua_on(struct request_queue *q)
 	return test_bit(QUEUE_FLAG_FUA, &q->queue_flags);
 #endif
 }
+
+/*
+ * SET_PARAMS: what "echo ... > /sys/block/X/queue/{write_cache,max_sectors_kb}"
+ * does, from the driver. 6.9 "block: add an API for atomic queue limits
+ * updates" (max_user_sectors), 6.11 "block: move the write cache flags to
+ * queue_limits" (BLK_FEAT_WRITE_CACHE, BLK_FLAG_WRITE_CACHE_DISABLED),
+ * 6.14 "block: add a queue_limits_commit_update_frozen helper" (before it
+ * the caller froze the queue itself; 6.15 changed the freeze functions'
+ * signatures, so newer kernels use only the helper).
+ */
+#if UBK_KV_GE(6, 9, 0)
+static inline int ubk_commit_limits(struct request_queue *q,
+				    struct queue_limits *lim)
+{
+#if UBK_KV_GE(6, 14, 0)
+	return queue_limits_commit_update_frozen(q, lim);
+#else
+	int ret;
+
+	blk_mq_freeze_queue(q);
+	ret = queue_limits_commit_update(q, lim);
+	blk_mq_unfreeze_queue(q);
+	return ret;
+#endif
+}
+#endif
+
+static inline int ubk_set_write_cache(struct request_queue *q, bool on)
+{
+#if UBK_KV_GE(6, 11, 0)
+	struct queue_limits lim = queue_limits_start_update(q);
+
+	if (on) {
+		lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
+		lim.flags &= ~BLK_FLAG_WRITE_CACHE_DISABLED;
+	} else {
+		lim.flags |= BLK_FLAG_WRITE_CACHE_DISABLED;
+	}
+	return ubk_commit_limits(q, &lim);
+#else
+	blk_queue_write_cache(q, on, on);
+	return 0;
+#endif
+}
+
+static inline int ubk_set_max_sectors(struct request_queue *q,
+				      unsigned int sectors)
+{
+#if UBK_KV_GE(6, 9, 0)
+	struct queue_limits lim = queue_limits_start_update(q);
+
+	lim.max_user_sectors = sectors;
+	return ubk_commit_limits(q, &lim);
+#else
+	/* As queue_max_sectors_store() of these kernels. */
+	spin_lock_irq(&q->queue_lock);
+	q->limits.max_sectors = sectors;
+	if (q->disk)
+		q->disk->bdi->io_pages = sectors >> (PAGE_SHIFT - SECTOR_SHIFT);
+	spin_unlock_irq(&q->queue_lock);
+	return 0;
+#endif
+}
+
+/* 6.5 "block: pass a gendisk to ->open". */
+#if UBK_KV_GE(6, 5, 0)
+#define UBK_OPEN_ARGS(disk_var) struct gendisk *disk_var, blk_mode_t mode
+#define UBK_OPEN_DISK(disk_var) (disk_var)
+#else
+#define UBK_OPEN_ARGS(bdev_var) struct block_device *bdev_var, fmode_t mode
+#define UBK_OPEN_DISK(bdev_var) ((bdev_var)->bd_disk)
+#endif
 
 /* ---- timers ---- */
 

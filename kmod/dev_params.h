@@ -25,6 +25,7 @@ typedef uint64_t u64;
 
 #include <linux/uringblk.h>
 
+#define UBK_MAX_DEVICES		64		/* indexes 0-63 */
 #define UBK_NR_HW_QUEUES_MAX	64
 #define UBK_POLL_QUEUES_MAX	16
 #define UBK_QUEUE_DEPTH_MIN	32

@@ -35,6 +35,7 @@
 #include <linux/string.h>
 
 #include "admin.h"
+#include "dev_params.h"
 #include "uringblk.h"
 
 /* ---- parameters ---- */
@@ -75,16 +76,6 @@ static const struct kernel_param_ops ubk_uint_param_ops = {
 	.set = ubk_param_set_uint,
 	.get = ubk_param_get_uint,
 };
-
-#define UBK_NR_HW_QUEUES_MAX	64
-#define UBK_POLL_QUEUES_MAX	16
-#define UBK_QUEUE_DEPTH_MIN	32
-#define UBK_QUEUE_DEPTH_MAX	4096
-#define UBK_CAPACITY_MB_MAX	(4U << 20)	/* 4 TiB */
-#define UBK_MAX_IO_KB_MIN	(PAGE_SIZE >> 10)
-#define UBK_MAX_IO_KB_MAX	(65536U >> 1)	/* 65536 sectors */
-#define UBK_IO_TIMEOUT_MS_MIN	10
-#define UBK_IO_TIMEOUT_MS_MAX	3600000U	/* 1 h */
 
 static struct ubk_uint_param nr_hw_queues;
 module_param_cb(nr_hw_queues, &ubk_uint_param_ops, &nr_hw_queues, 0444);
@@ -132,132 +123,122 @@ MODULE_PARM_DESC(max_io_size_kb,
 
 static unsigned int nr_devices = 1;
 module_param(nr_devices, uint, 0444);
-MODULE_PARM_DESC(nr_devices, "Number of devices /dev/uringblkN, 1-64 (default 1)");
+MODULE_PARM_DESC(nr_devices,
+		 "Number of devices /dev/uringblkN created at load, 0-64 (default 1); more with uringblk-admin create");
 
 static unsigned int io_timeout_ms = 30000;
 module_param(io_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(io_timeout_ms,
 		 "Request timeout in ms, 10-3600000 (default 30000); per device at run time: /sys/block/uringblkN/queue/io_timeout");
 
-struct ubk_config ubk_cfg;
+/*
+ * The module parameters, resolved and checked at load: the parameters of
+ * the devices created at load, and the defaults of ADD_DEVICE.
+ */
+static struct uringblk_dev_params ubk_load_params;
 
-/* True if @val is in [@lo, @hi]; otherwise says so in one line. */
-static bool ubk_in_range(const char *name, unsigned int val,
-			 unsigned int lo, unsigned int hi)
+/* One line naming the first broken rule, as the module parameters read. */
+static void ubk_param_err_print(const char *who, const struct ubk_param_err *e)
 {
-	if (val >= lo && val <= hi)
-		return true;
-	pr_err("%s=%u out of range (%u-%u)\n", name, val, lo, hi);
-	return false;
+	if (e->what)
+		pr_err("%s%s=%u out of range (%s)\n", who, e->name, e->val,
+		       e->what);
+	else if (e->mult > 1)
+		pr_err("%s%s=%u out of range (%u-%u, multiple of %u)\n", who,
+		       e->name, e->val, e->lo, e->hi, e->mult);
+	else
+		pr_err("%s%s=%u out of range (%u-%u)\n", who, e->name, e->val,
+		       e->lo, e->hi);
 }
 
 /*
- * The memory every device takes from load on, whatever is written to it:
- * the page directory (8 bytes per 2 MiB of capacity, store.c) and blk-mq's
- * requests (a struct request and the driver's PDU per tag per hardware
- * context). A configuration that needs more than half of RAM for that is
- * refused before anything is allocated: its allocations would drive the
- * machine into reclaim, and other processes into the OOM killer, before
- * they failed (docs/data-plane.md 1).
+ * The memory a device takes from its creation on, whatever is written to
+ * it: the page directory (8 bytes per 2 MiB of capacity, store.c) and
+ * blk-mq's requests (a struct request and the driver's PDU per tag per
+ * hardware context).
  */
-static int ubk_check_footprint(void)
+static u64 ubk_footprint(const struct uringblk_dev_params *p)
 {
-	u64 pages = DIV_ROUND_UP_ULL((u64)capacity_mb << 20, PAGE_SIZE);
+	u64 pages = DIV_ROUND_UP_ULL((u64)p->capacity_mb << 20, PAGE_SIZE);
 	u64 dir = DIV_ROUND_UP_ULL(pages, PAGE_SIZE / sizeof(void *)) *
 		  sizeof(void *);
-	u64 rqs = (u64)(ubk_cfg.nr_hw_queues + ubk_cfg.poll_queues) *
-		  queue_depth * (sizeof(struct request) + sizeof(struct ubk_cmd));
-	u64 need = (dir + rqs) * nr_devices;
+	u64 rqs = (u64)(p->nr_hw_queues + p->poll_queues) * p->queue_depth *
+		  (sizeof(struct request) + sizeof(struct ubk_cmd));
+
+	return dir + rqs;
+}
+
+/*
+ * Devices whose fixed footprint adds up to more than half of RAM are
+ * refused before anything is allocated: their allocations would drive the
+ * machine into reclaim, and other processes into the OOM killer, before
+ * they failed (docs/data-plane.md 1). @have is what existing devices take.
+ */
+static int ubk_check_footprint(const struct uringblk_dev_params *p,
+			       unsigned int n, u64 have)
+{
+	u64 need = ubk_footprint(p) * n + have;
 	u64 limit = ((u64)totalram_pages() << PAGE_SHIFT) / 2;
 
 	if (need <= limit)
 		return 0;
-	pr_err("nr_devices=%u capacity_mb=%u queue_depth=%u need %llu MiB of page directories and requests, more than half of RAM (%llu MiB)\n",
-	       nr_devices, capacity_mb, queue_depth, need >> 20, limit >> 20);
+	pr_err("%u device(s) of capacity_mb=%u queue_depth=%u: %llu MiB of page directories and requests, more than half of RAM (%llu MiB)\n",
+	       n, p->capacity_mb, p->queue_depth, need >> 20, limit >> 20);
 	return -ENOMEM;
 }
 
-/* Validate and resolve the parameters into ubk_cfg. One message at most. */
+/*
+ * blk-mq cannot spread more queues of one type than there are CPUs
+ * (6.12's group_cpus_evenly() warns): use at most that many.
+ */
+static void ubk_cap_queues(struct uringblk_dev_params *p)
+{
+	unsigned int hw = min(p->nr_hw_queues, num_possible_cpus());
+	unsigned int poll = min(p->poll_queues, num_possible_cpus());
+
+	if (hw != p->nr_hw_queues || poll != p->poll_queues)
+		pr_info("%u CPUs: using %u default and %u poll queues\n",
+			num_possible_cpus(), hw, poll);
+	p->nr_hw_queues = hw;
+	p->poll_queues = poll;
+}
+
+/* Validate and resolve the module parameters. One message at most. */
 static int ubk_check_params(void)
 {
-	unsigned int lbs_kb;
+	struct uringblk_dev_params *p = &ubk_load_params;
+	struct ubk_param_err e;
 	int ret;
 
-	if (!nr_hw_queues.given)
-		nr_hw_queues.val = min_t(unsigned int, num_online_cpus(),
-					 UBK_NR_HW_QUEUES_MAX);
-	if (!ubk_in_range("nr_hw_queues", nr_hw_queues.val, 1,
-			  UBK_NR_HW_QUEUES_MAX))
-		return -EINVAL;
-
-	if (!poll_queues.given)
-		poll_queues.val = enable_poll ? 1 : 0;
-	if (enable_poll) {
-		if (!ubk_in_range("poll_queues", poll_queues.val, 1,
-				  UBK_POLL_QUEUES_MAX))
-			return -EINVAL;
-	} else if (poll_queues.val) {
-		pr_err("poll_queues=%u out of range (0-0 with enable_poll=0)\n",
-		       poll_queues.val);
-		return -EINVAL;
-	}
-
-	if (!ubk_in_range("queue_depth", queue_depth, UBK_QUEUE_DEPTH_MIN,
-			  UBK_QUEUE_DEPTH_MAX))
-		return -EINVAL;
-	if (!ubk_in_range("capacity_mb", capacity_mb, 1, UBK_CAPACITY_MB_MAX))
-		return -EINVAL;
-
-	switch (logical_block_size) {
-	case 512:
-	case 1024:
-	case 2048:
-	case 4096:
-		break;
-	default:
-		pr_err("logical_block_size=%u out of range (512, 1024, 2048 or 4096)\n",
-		       logical_block_size);
+	memset(p, 0, sizeof(*p));
+	p->capacity_mb = capacity_mb;
+	p->logical_block_size = logical_block_size;
+	p->nr_hw_queues = nr_hw_queues.given ? nr_hw_queues.val :
+			  min_t(unsigned int, num_online_cpus(),
+				UBK_NR_HW_QUEUES_MAX);
+	p->poll = enable_poll ? URINGBLK_DEV_ON : URINGBLK_DEV_OFF;
+	p->poll_queues = poll_queues.given ? poll_queues.val :
+			 (enable_poll ? 1 : 0);
+	p->queue_depth = queue_depth;
+	p->max_io_size_kb = max_io_size_kb;
+	p->io_timeout_ms = io_timeout_ms;
+	p->write_cache = write_cache ? URINGBLK_DEV_ON : URINGBLK_DEV_OFF;
+	p->discard = enable_discard ? URINGBLK_DEV_ON : URINGBLK_DEV_OFF;
+	p->write_zeroes = enable_write_zeroes ? URINGBLK_DEV_ON :
+			  URINGBLK_DEV_OFF;
+	if (ubk_dev_params_check(p, &e)) {
+		ubk_param_err_print("", &e);
 		return -EINVAL;
 	}
-
-	lbs_kb = max(logical_block_size >> 10, 1U);
-	if (max_io_size_kb < UBK_MAX_IO_KB_MIN ||
-	    max_io_size_kb > UBK_MAX_IO_KB_MAX || max_io_size_kb % lbs_kb) {
-		pr_err("max_io_size_kb=%u out of range (%lu-%u, multiple of %u)\n",
-		       max_io_size_kb, UBK_MAX_IO_KB_MIN, UBK_MAX_IO_KB_MAX,
-		       lbs_kb);
+	if (nr_devices > UBK_MAX_DEVICES) {
+		pr_err("nr_devices=%u out of range (0-%u)\n", nr_devices,
+		       UBK_MAX_DEVICES);
 		return -EINVAL;
 	}
-
-	if (!ubk_in_range("nr_devices", nr_devices, 1, UBK_MAX_DEVICES))
-		return -EINVAL;
-	if (!ubk_in_range("io_timeout_ms", io_timeout_ms, UBK_IO_TIMEOUT_MS_MIN,
-			  UBK_IO_TIMEOUT_MS_MAX))
-		return -EINVAL;
-
-	/*
-	 * blk-mq cannot spread more queues of one type than there are CPUs
-	 * (6.12's group_cpus_evenly() warns): use at most that many.
-	 */
-	ubk_cfg.nr_hw_queues = min(nr_hw_queues.val, num_possible_cpus());
-	ubk_cfg.poll_queues = min(poll_queues.val, num_possible_cpus());
-	if (ubk_cfg.nr_hw_queues != nr_hw_queues.val ||
-	    ubk_cfg.poll_queues != poll_queues.val)
-		pr_info("%u CPUs: using %u default and %u poll queues\n",
-			num_possible_cpus(), ubk_cfg.nr_hw_queues,
-			ubk_cfg.poll_queues);
-	ret = ubk_check_footprint();
+	ubk_cap_queues(p);
+	ret = ubk_check_footprint(p, nr_devices, 0);
 	if (ret)
 		return ret;
-	ubk_cfg.queue_depth = queue_depth;
-	ubk_cfg.capacity_mb = capacity_mb;
-	ubk_cfg.logical_block_size = logical_block_size;
-	ubk_cfg.max_io_size_kb = max_io_size_kb;
-	ubk_cfg.nr_devices = nr_devices;
-	ubk_cfg.io_timeout_ms = io_timeout_ms;
-	ubk_cfg.write_cache = write_cache;
-	ubk_cfg.discard = enable_discard;
-	ubk_cfg.write_zeroes = enable_write_zeroes;
 	return 0;
 }
 
@@ -411,12 +392,37 @@ static int ubk_ioctl(struct block_device *bdev, ubk_blk_mode_t mode,
 	return ubk_admin_blk_ioctl(bdev->bd_disk->private_data, cmd, arg);
 }
 
+/*
+ * Called under disk->open_mutex for every open of the disk or a partition;
+ * DEL_DEVICE sets dev->deleting under the same mutex after it saw no
+ * opener, so no new opener slips in between the check and del_gendisk().
+ */
+static int ubk_open(UBK_OPEN_ARGS(arg))
+{
+	struct uringblk_dev *dev = UBK_OPEN_DISK(arg)->private_data;
+
+	return READ_ONCE(dev->deleting) ? -ENXIO : 0;
+}
+
+/*
+ * The last reference to an added disk is gone. A device deleted with
+ * force while it was open lives on, without its data, until here: the
+ * ioctl and getgeo of a still-open file reach it through private_data
+ * (docs/data-plane.md 1.3).
+ */
+static void ubk_free_disk(struct gendisk *disk)
+{
+	kfree(disk->private_data);
+}
+
 /* .owner pins the module while a device is open: rmmod fails (in use). */
 static const struct block_device_operations ubk_fops = {
 	.owner		= THIS_MODULE,
+	.open		= ubk_open,
 	.ioctl		= ubk_ioctl,
 	.compat_ioctl	= blkdev_compat_ptr_ioctl,
 	.getgeo		= ubk_getgeo,
+	.free_disk	= ubk_free_disk,
 };
 
 /* ---- device creation and teardown ---- */
@@ -430,45 +436,64 @@ static const struct block_device_operations ubk_fops = {
 #define UBK_DISCARD_MAX_BYTES		(256U << 20)
 #define UBK_WRITE_ZEROES_MAX_BYTES	(2U << 20)
 
-static void ubk_dev_free(struct uringblk_dev *dev)
+/*
+ * Creation and deletion (load, ADD_DEVICE, DEL_DEVICE, unload) are
+ * serialized by ubk_ctl_mutex; ubk_devs[] changes only under both mutexes,
+ * and lookups (ubk_dev_get()) take only ubk_devs_mutex. A deletion holds
+ * ubk_ctl_mutex until the device is gone, so its index and name are free
+ * when the next ADD_DEVICE can pick them.
+ */
+static DEFINE_MUTEX(ubk_ctl_mutex);
+static u64 ubk_footprint_total;		/* of the devices in ubk_devs[] */
+
+/* Everything but the struct itself, which ubk_free_disk() frees. */
+static void ubk_dev_free_data(struct uringblk_dev *dev)
 {
 	ubk_store_free(&dev->store);
 	ubk_stats_free(&dev->stats);
 	kfree(dev->queues);
-	kfree(dev);
+	dev->queues = NULL;
 }
 
 /*
- * Allocate device @id with everything that can fail, up to its gendisk,
- * but do not add the disk: nothing of it is visible yet.
+ * Allocate device @id with the resolved parameters @p and everything that
+ * can fail, up to its gendisk, but do not add the disk: nothing of it is
+ * visible yet.
  */
-static struct uringblk_dev *ubk_dev_alloc(u32 id)
+static struct uringblk_dev *ubk_dev_alloc(u32 id,
+					  const struct uringblk_dev_params *p)
 {
 	struct ubk_limits ul = { };
 	struct uringblk_dev *dev;
 	struct gendisk *disk;
-	unsigned int lbs = ubk_cfg.logical_block_size;
+	unsigned int lbs = p->logical_block_size;
 	unsigned int lbs_sectors = lbs >> SECTOR_SHIFT;
+	bool wc = p->write_cache == URINGBLK_DEV_ON;
 	int ret;
 
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	dev->id = id;
+	dev->params = *p;
+	dev->params.dev_id = id;
 	kref_init(&dev->ref);
 	init_completion(&dev->released);
 	atomic64_set(&dev->flush_epoch, 0);
 	/* Unique per device and stable across loads: "UBK" + 8 hex digits. */
-	snprintf(dev->serial, sizeof(dev->serial), "UBK%08X", id);
-	dev->capacity = (u64)ubk_cfg.capacity_mb << 20;
-	dev->write_cache = ubk_cfg.write_cache;
-	dev->discard = ubk_cfg.discard;
-	dev->write_zeroes = ubk_cfg.write_zeroes;
+	if (p->serial_suffix[0])
+		snprintf(dev->serial, sizeof(dev->serial), "UBK%08X-%.*s", id,
+			 URINGBLK_SERIAL_SUFFIX_LEN, p->serial_suffix);
+	else
+		snprintf(dev->serial, sizeof(dev->serial), "UBK%08X", id);
+	dev->capacity = (u64)p->capacity_mb << 20;
+	dev->discard = p->discard == URINGBLK_DEV_ON;
+	dev->write_zeroes = p->write_zeroes == URINGBLK_DEV_ON;
 	dev->lbs_shift = ilog2(lbs);
 	ubk_inj_init(dev);
 	ubk_delay_init(dev);
-	dev->nr_default_queues = ubk_cfg.nr_hw_queues;
-	dev->nr_poll_queues = ubk_cfg.poll_queues;
+	dev->nr_default_queues = p->nr_hw_queues;
+	dev->nr_poll_queues = p->poll_queues;
 
 	dev->queues = kcalloc(dev->nr_default_queues + dev->nr_poll_queues,
 			      sizeof(*dev->queues), GFP_KERNEL);
@@ -479,7 +504,7 @@ static struct uringblk_dev *ubk_dev_alloc(u32 id)
 	ret = ubk_store_init(&dev->store, dev->capacity);
 	if (ret) {
 		pr_err("uringblk%u: cannot allocate the page directory for %u MiB: %d\n",
-		       id, ubk_cfg.capacity_mb, ret);
+		       id, p->capacity_mb, ret);
 		goto err_free;
 	}
 	ret = ubk_stats_init(&dev->stats);
@@ -494,7 +519,7 @@ static struct uringblk_dev *ubk_dev_alloc(u32 id)
 
 	ul.logical_block_size = lbs;
 	ul.physical_block_size = max_t(unsigned int, lbs, PAGE_SIZE);
-	ul.max_hw_sectors = ubk_cfg.max_io_size_kb << 1;
+	ul.max_hw_sectors = p->max_io_size_kb << 1;
 	ul.max_segments = UBK_MAX_SEGMENTS;
 	ul.max_segment_size = UBK_MAX_SEGMENT_SIZE;
 	if (dev->discard) {
@@ -507,8 +532,8 @@ static struct uringblk_dev *ubk_dev_alloc(u32 id)
 		ul.max_write_zeroes_sectors =
 			round_down(UBK_WRITE_ZEROES_MAX_BYTES >> SECTOR_SHIFT,
 				   lbs_sectors);
-	ul.write_cache = dev->write_cache;
-	ul.fua = dev->write_cache;
+	ul.write_cache = wc;
+	ul.fua = wc;
 
 	disk = ubk_alloc_disk(&dev->tag_set, &ul, dev);
 	if (IS_ERR(disk)) {
@@ -529,23 +554,32 @@ static struct uringblk_dev *ubk_dev_alloc(u32 id)
 err_tag_set:
 	blk_mq_free_tag_set(&dev->tag_set);
 err_free:
-	ubk_dev_free(dev);
+	ubk_dev_free_data(dev);
+	kfree(dev);
 	return ERR_PTR(ret);
 }
 
-/* Undo ubk_dev_alloc() of a device whose disk was never added. */
+/*
+ * Undo ubk_dev_alloc() of a device whose disk was never added (the block
+ * layer calls ->free_disk only for added disks).
+ */
 static void ubk_dev_free_unadded(struct uringblk_dev *dev)
 {
 	put_disk(dev->disk);
 	blk_mq_free_tag_set(&dev->tag_set);
-	ubk_dev_free(dev);
+	ubk_dev_free_data(dev);
+	kfree(dev);
 }
 
-/* Make @dev visible: add its disk and publish it in the device table. */
+/*
+ * Make @dev visible: add its disk and publish it in the device table.
+ * Called with ubk_ctl_mutex held.
+ */
 static int ubk_dev_add(struct uringblk_dev *dev)
 {
 	int ret;
 
+	lockdep_assert_held(&ubk_ctl_mutex);
 	ret = device_add_disk(NULL, dev->disk, ubk_attr_groups);
 	if (ret) {
 		pr_err("uringblk%u: device_add_disk failed: %d\n", dev->id, ret);
@@ -554,39 +588,193 @@ static int ubk_dev_add(struct uringblk_dev *dev)
 	mutex_lock(&ubk_devs_mutex);
 	ubk_devs[dev->id] = dev;
 	mutex_unlock(&ubk_devs_mutex);
+	ubk_footprint_total += ubk_footprint(&dev->params);
 	return 0;
 }
 
-static void ubk_dev_destroy(u32 id)
+/*
+ * Remove @dev from the table and tear it down: fails its held requests,
+ * drains I/O (del_gendisk()), waits for admin holders and frees its data.
+ * The struct itself goes in ubk_free_disk() when the disk's last reference
+ * does (at once unless a force-deleted device is still open).
+ * Called with ubk_ctl_mutex held.
+ */
+static void ubk_dev_destroy(struct uringblk_dev *dev)
 {
-	struct uringblk_dev *dev;
+	struct gendisk *disk = dev->disk;
 
+	lockdep_assert_held(&ubk_ctl_mutex);
 	mutex_lock(&ubk_devs_mutex);
-	dev = ubk_devs[id];
-	ubk_devs[id] = NULL;	/* no new ubk_dev_get() from now on */
+	ubk_devs[dev->id] = NULL;	/* no new ubk_dev_get() from now on */
 	mutex_unlock(&ubk_devs_mutex);
-	if (!dev)
-		return;
+	ubk_footprint_total -= ubk_footprint(&dev->params);
 
 	/* Held requests would make del_gendisk() wait for their timeout. */
 	ubk_inj_shutdown(dev);
-	del_gendisk(dev->disk);
+	del_gendisk(disk);
 	/* No request left to give back: no refill may run the queues. */
 	ubk_store_stop(&dev->store);
 	/* Drop the table's reference and wait for admin holders. */
 	ubk_dev_put(dev);
 	wait_for_completion(&dev->released);
-	put_disk(dev->disk);
+	/* del_gendisk() exited the queue: the tag set may go before the disk. */
 	blk_mq_free_tag_set(&dev->tag_set);
-	ubk_dev_free(dev);
+	ubk_dev_free_data(dev);		/* waits for the RCU page frees */
+	put_disk(disk);
+}
+
+/* ADD_DEVICE. @p: the payload; defaults are filled and the result checked. */
+int ubk_dev_create(struct uringblk_dev_params *p, u32 wanted)
+{
+	struct ubk_param_err e;
+	struct uringblk_dev *dev;
+	u32 id;
+	int ret;
+
+	if (wanted != URINGBLK_DEV_ID_ANY && wanted >= UBK_MAX_DEVICES)
+		return -EINVAL;
+	ubk_dev_params_fill(p, &ubk_load_params);
+	/* uringblk-admin create checks the same and says which rule. */
+	if (ubk_dev_params_check(p, &e))
+		return -EINVAL;
+	ubk_cap_queues(p);
+
+	mutex_lock(&ubk_ctl_mutex);
+	if (wanted == URINGBLK_DEV_ID_ANY) {
+		for (id = 0; id < UBK_MAX_DEVICES && ubk_devs[id]; id++)
+			;
+		ret = -ENOSPC;
+		if (id == UBK_MAX_DEVICES)
+			goto out;
+	} else {
+		id = array_index_nospec(wanted, UBK_MAX_DEVICES);
+		ret = -EEXIST;
+		if (ubk_devs[id])
+			goto out;
+	}
+	ret = ubk_check_footprint(p, 1, ubk_footprint_total);
+	if (ret)
+		goto out;
+	p->dev_id = id;
+	p->state = URINGBLK_DEV_S_RUNTIME;
+	dev = ubk_dev_alloc(id, p);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		goto out;
+	}
+	ret = ubk_dev_add(dev);
+	if (ret) {
+		ubk_dev_free_unadded(dev);
+		goto out;
+	}
+	ret = id;
+	pr_info("uringblk%u: created, %u MiB, lbs %u\n", id, p->capacity_mb,
+		p->logical_block_size);
+out:
+	mutex_unlock(&ubk_ctl_mutex);
+	return ret;
+}
+
+/*
+ * DEL_DEVICE. Without @force an open disk (a mount, an open file, udev's
+ * probe) is -EBUSY; with it new and queued I/O fails with an error and the
+ * device goes at once.
+ */
+int ubk_dev_delete(u32 id, bool force)
+{
+	struct uringblk_dev *dev;
+	int ret = 0;
+
+	if (id >= UBK_MAX_DEVICES)
+		return -ENODEV;
+	id = array_index_nospec(id, UBK_MAX_DEVICES);
+	mutex_lock(&ubk_ctl_mutex);
+	dev = ubk_devs[id];
+	if (!dev) {
+		ret = -ENODEV;
+		goto out;
+	}
+	mutex_lock(&dev->disk->open_mutex);
+	if (!force && disk_openers(dev->disk))
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(dev->deleting, true);
+	mutex_unlock(&dev->disk->open_mutex);
+	if (ret)
+		goto out;
+	if (force)
+		blk_mark_disk_dead(dev->disk);
+	ubk_dev_destroy(dev);
+	pr_info("uringblk%u: deleted%s\n", id, force ? " (force)" : "");
+out:
+	mutex_unlock(&ubk_ctl_mutex);
+	return ret;
+}
+
+/* LIST_DEVICES: up to @max ids in ascending order; returns how many exist. */
+u32 ubk_dev_list(u32 *ids, u32 max, u32 *nr_ids)
+{
+	u32 id, n = 0;
+
+	*nr_ids = 0;
+	mutex_lock(&ubk_devs_mutex);
+	for (id = 0; id < UBK_MAX_DEVICES; id++) {
+		if (!ubk_devs[id])
+			continue;
+		if (*nr_ids < max)
+			ids[(*nr_ids)++] = id;
+		n++;
+	}
+	mutex_unlock(&ubk_devs_mutex);
+	return n;
+}
+
+/* GET_PARAMS: the parameters it was created with, and the live cache mode. */
+void ubk_dev_get_params(struct uringblk_dev *dev, struct uringblk_dev_params *p)
+{
+	*p = dev->params;
+	p->write_cache = ubk_queue_wc_on(dev->disk->queue) ? URINGBLK_DEV_ON :
+							      URINGBLK_DEV_OFF;
+}
+
+/* SET_PARAMS, after the pure checks of dev_params.h. */
+int ubk_dev_set_params(struct uringblk_dev *dev,
+		       const struct uringblk_set_params *s)
+{
+	struct request_queue *q = dev->disk->queue;
+	struct ubk_param_err e;
+	ssize_t r;
+	int ret;
+
+	if (ubk_set_params_check(s, &dev->params, &e))
+		return -EINVAL;
+	if (s->mask & URINGBLK_SET_WRITE_CACHE) {
+		ret = ubk_set_write_cache(q, s->write_cache);
+		if (ret)
+			return ret;
+	}
+	if (s->mask & URINGBLK_SET_MAX_SECTORS_KB) {
+		ret = ubk_set_max_sectors(q, s->max_sectors_kb << 1);
+		if (ret)
+			return ret;
+	}
+	if (s->mask & URINGBLK_SET_INJECT_RESET) {
+		r = ubk_inj_store(dev, "clear", 5);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static void ubk_destroy_all(void)
 {
 	u32 id;
 
+	mutex_lock(&ubk_ctl_mutex);
 	for (id = 0; id < UBK_MAX_DEVICES; id++)
-		ubk_dev_destroy(id);
+		if (ubk_devs[id])
+			ubk_dev_destroy(ubk_devs[id]);
+	mutex_unlock(&ubk_ctl_mutex);
 	/* Pages unpublished by discard are freed by RCU callbacks. */
 	rcu_barrier();
 }
@@ -602,7 +790,7 @@ static int __init ubk_init(void)
 	ret = ubk_check_params();
 	if (ret)
 		return ret;
-	n = ubk_cfg.nr_devices;
+	n = nr_devices;
 
 	ret = ubk_store_wq_init();
 	if (ret)
@@ -616,19 +804,33 @@ static int __init ubk_init(void)
 
 	/* Everything that can fail, for every device, before any is visible. */
 	for (id = 0; id < n; id++) {
-		devs[id] = ubk_dev_alloc(id);
+		devs[id] = ubk_dev_alloc(id, &ubk_load_params);
 		if (IS_ERR(devs[id])) {
 			ret = PTR_ERR(devs[id]);
 			goto err_unadded;
 		}
 	}
+	/* With no device at load, the control node is the module's only use. */
+	if (!n) {
+		ret = ubk_admin_init();
+		if (ret) {
+			pr_err("cannot register /dev/%s: %d\n",
+			       URINGBLK_CTL_NAME, ret);
+			goto err_unadded;
+		}
+		ubk_ctl_registered = true;
+		pr_info("no device at load; create them with uringblk-admin create\n");
+		return 0;
+	}
 
 	/* From the first visible disk on, nothing fails the load. */
+	mutex_lock(&ubk_ctl_mutex);
 	for (added = 0; added < n; added++) {
 		ret = ubk_dev_add(devs[added]);
 		if (ret)
 			break;
 	}
+	mutex_unlock(&ubk_ctl_mutex);
 	if (!added) {
 		id = n;
 		goto err_unadded;
@@ -647,9 +849,10 @@ static int __init ubk_init(void)
 		ubk_ctl_registered = true;
 
 	pr_info("%u device(s) of %u MiB, %u+%u queues of depth %u, lbs %u\n",
-		added, ubk_cfg.capacity_mb, ubk_cfg.nr_hw_queues,
-		ubk_cfg.poll_queues, ubk_cfg.queue_depth,
-		ubk_cfg.logical_block_size);
+		added, ubk_load_params.capacity_mb,
+		ubk_load_params.nr_hw_queues, ubk_load_params.poll_queues,
+		ubk_load_params.queue_depth,
+		ubk_load_params.logical_block_size);
 	return 0;
 
 err_unadded:

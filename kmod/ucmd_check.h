@@ -94,13 +94,15 @@ static inline u32 ubk_ucmd_flags_allowed(u32 opcode)
 }
 
 /*
- * Commands about the module rather than one device: only on the control
- * node, where dev_id is URINGBLK_DEV_ID_ANY (LIST_DEVICES) or the index
- * wanted, or URINGBLK_DEV_ID_ANY for the lowest free one (ADD_DEVICE).
+ * Device management: only on the control node. dev_id is the index
+ * wanted or URINGBLK_DEV_ID_ANY for the lowest free one (ADD_DEVICE),
+ * URINGBLK_DEV_ID_ANY (LIST_DEVICES), the device (DEL_DEVICE: a device
+ * cannot delete itself through its own open file, which makes it busy).
  */
 static inline bool ubk_ucmd_ctl_only(u32 opcode)
 {
 	return opcode == URINGBLK_UCMD_ADD_DEVICE ||
+	       opcode == URINGBLK_UCMD_DEL_DEVICE ||
 	       opcode == URINGBLK_UCMD_LIST_DEVICES;
 }
 

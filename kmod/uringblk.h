@@ -20,7 +20,9 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/uringblk.h>
 
+#include "dev_params.h"
 #include "hist.h"
 #include "inject_rule.h"
 
@@ -28,7 +30,6 @@
 #define UBK_MODEL		"uringblk virtual RAM disk"	/* <= 40 bytes */
 #define UBK_FIRMWARE_REV	"1.0"				/* <= 16 bytes */
 
-#define UBK_MAX_DEVICES		64
 #define UBK_MINORS		16	/* whole disk + 15 partitions */
 
 /* Queue limits that are not module parameters (spec 4.3). */
@@ -38,24 +39,6 @@
 /* Emulated CHS geometry: 64 heads, 32 sectors per track. */
 #define UBK_GEO_HEADS		64
 #define UBK_GEO_SECTORS		32
-
-/* ---- module configuration (resolved and validated at load) ---- */
-
-struct ubk_config {
-	unsigned int nr_hw_queues;	/* default (interrupt-style) queues */
-	unsigned int poll_queues;	/* HCTX_TYPE_POLL queues, 0: none */
-	unsigned int queue_depth;
-	unsigned int capacity_mb;
-	unsigned int logical_block_size;
-	unsigned int max_io_size_kb;
-	unsigned int nr_devices;
-	unsigned int io_timeout_ms;	/* tag_set.timeout, queue/io_timeout */
-	bool write_cache;
-	bool discard;
-	bool write_zeroes;
-};
-
-extern struct ubk_config ubk_cfg;
 
 /* ---- backing store (store.c) ---- */
 
@@ -204,6 +187,7 @@ struct ubk_cmd {
 
 struct uringblk_dev {
 	u32 id;
+	struct uringblk_dev_params params;	/* resolved; dev_id = id */
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
 	struct ubk_queue *queues;
@@ -247,7 +231,9 @@ struct uringblk_dev {
 
 	struct kref ref;		/* ubk_dev_get() holders + the table */
 	struct completion released;	/* last reference dropped */
-	char serial[20];
+	/* DEL_DEVICE: ->open refuses; set under disk->open_mutex. */
+	bool deleting;
+	char serial[32];		/* "UBK%08X" or "UBK%08X-<suffix>" */
 };
 
 /* blkmq.c */

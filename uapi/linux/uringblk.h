@@ -34,7 +34,7 @@
 #define URINGBLK_UCMD_GET_FEATURES	0x03
 #define URINGBLK_UCMD_GET_GEOMETRY	0x05
 #define URINGBLK_UCMD_GET_STATS		0x06
-/* 1.1: device management. ADD_DEVICE and LIST_DEVICES only on the control node. */
+/* 1.1: device management. ADD, DEL and LIST_DEVICES only on the control node. */
 #define URINGBLK_UCMD_ADD_DEVICE	0x07
 #define URINGBLK_UCMD_DEL_DEVICE	0x08
 #define URINGBLK_UCMD_LIST_DEVICES	0x09

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# vm-run: --mem 1024
 # Devices created, changed and deleted at run time (ABI 1.1, uringblk-admin
 # create/params/set/delete/list):
 #  - nr_devices=0 loads with no disk and the control node;

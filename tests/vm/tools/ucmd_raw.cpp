@@ -139,7 +139,8 @@ uint32_t flags_allowed(uint32_t opcode)
 
 bool ctl_only(uint32_t opcode)
 {
-	return opcode == URINGBLK_UCMD_ADD_DEVICE || opcode == URINGBLK_UCMD_LIST_DEVICES;
+	return opcode == URINGBLK_UCMD_ADD_DEVICE || opcode == URINGBLK_UCMD_DEL_DEVICE ||
+	       opcode == URINGBLK_UCMD_LIST_DEVICES;
 }
 
 constexpr std::array<uint32_t, 5> kOurOps = {

@@ -33,6 +33,21 @@ std::string device_path_from_arg(std::string_view arg) {
   return std::string(arg);
 }
 
+int Reply::fail(const Error &e) const {
+  err << format_error(subcommand, device, e);
+  if (format == OutputFormat::json)
+    out << render_json(error_json(subcommand, device, e));
+  return kExitFailed;
+}
+
+int Reply::emit(const Json &j, const std::string &text) const {
+  if (format == OutputFormat::json)
+    out << render_json(j);
+  else
+    out << text;
+  return kExitOk;
+}
+
 namespace {
 
 struct Context {
@@ -46,10 +61,7 @@ struct Context {
   std::string textfile_dir;         // metrics --textfile
 
   int fail(const Error &e) const {
-    err << format_error(subcommand, device, e);
-    if (format == OutputFormat::json)
-      out << render_json(error_json(subcommand, device, e));
-    return kExitFailed;
+    return Reply{format, std::string(subcommand), device, out, err}.fail(e);
   }
 };
 

@@ -122,6 +122,8 @@ DevicesCommand::DevicesCommand(CLI::App &app, const std::function<void(CLI::App 
       "Appended to the serial after a '-': up to 8 of [A-Za-z0-9_.-]");
   add_u32(create_, "--id", id_, "The index N of /dev/uringblkN wanted (default: the lowest free)");
   create_->add_flag("--json", json_, "JSON output (as -o json)");
+  create_->add_flag("--dry-run", dry_run_,
+                    "Check the options only (as uringblk-load check does); create nothing");
 
   for (CLI::App *sub : {delete_, set_, params_})
     sub->add_option("device", device_, "Block device: /dev/uringblkN, uringblkN or N")
@@ -147,19 +149,8 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
   const std::string subcommand = sub->get_name();
   if (json_)
     format = OutputFormat::json;
-  std::string device = sub == create_ ? std::string() : device_path_from_arg(device_);
-  auto fail = [&](const Error &e) {
-    err << format_error(subcommand, device, e);
-    if (format == OutputFormat::json)
-      out << render_json(error_json(subcommand, device, e));
-    return static_cast<int>(kExitFailed);
-  };
-  auto emit = [&](const Json &j, const std::string &text) {
-    if (format == OutputFormat::json)
-      out << render_json(j);
-    else
-      out << text;
-  };
+  Reply reply{format, subcommand,
+              sub == create_ ? std::string() : device_path_from_arg(device_), out, err};
 
   // Everything that can be checked here is, before the control node is opened.
   std::optional<DevParams> payload;
@@ -169,12 +160,18 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
   if (sub == create_) {
     auto p = create_params(opts_);
     if (!p)
-      return fail(p.error());
+      return reply.fail(p.error());
     payload = *p;
+    if (dry_run_) {
+      Json j = Json::object();
+      j["version"] = kJsonVersion;
+      j["valid"] = true;
+      return reply.emit(j, "create: options valid (nothing created)\n");
+    }
   } else {
     auto n = device_index_from_arg(device_);
     if (!n)
-      return fail(n.error());
+      return reply.fail(n.error());
     index = *n;
   }
   if (sub == set_) {
@@ -197,15 +194,15 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
 
   auto ctl = Control::open(transport);
   if (!ctl)
-    return fail(ctl.error());
+    return reply.fail(ctl.error());
 
   if (sub == create_) {
     auto r = ctl->add_device(*payload, id_);
     if (!r)
-      return fail(r.error());
-    device = device_node(r->dev_id);
-    emit(params_json(*r, device), params_text(*r, "device created", device));
-    return kExitOk;
+      return reply.fail(r.error());
+    reply.device = device_node(r->dev_id);
+    return reply.emit(params_json(*r, reply.device),
+                      params_text(*r, "device created", reply.device));
   }
   if (sub == delete_) {
     if (auto r = ctl->delete_device(index, force_); !r) {
@@ -213,24 +210,22 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
       if (e.value() == EBUSY)
         e.context = "the device is open (right after create, udev may still be probing it: "
                     "run 'udevadm settle' first); --force deletes it anyway and its I/O fails";
-      return fail(e);
+      return reply.fail(e);
     }
-    emit(delete_json(device, force_), delete_text(device, force_));
-    return kExitOk;
+    return reply.emit(delete_json(reply.device, force_), delete_text(reply.device, force_));
   }
   auto params = ctl->get_params(index);
   if (!params)
-    return fail(params.error());
+    return reply.fail(params.error());
   if (sub == params_) {
-    emit(params_json(*params, device), params_text(*params, "Parameters", device));
-    return kExitOk;
+    return reply.emit(params_json(*params, reply.device),
+                      params_text(*params, "Parameters", reply.device));
   }
   if (auto e = check_set_params(set, *params))
-    return fail(e->error("set"));
+    return reply.fail(e->error("set"));
   if (auto r = ctl->set_params(index, set); !r)
-    return fail(r.error());
-  emit(set_json(set, device), set_text(set, device));
-  return kExitOk;
+    return reply.fail(r.error());
+  return reply.emit(set_json(set, reply.device), set_text(set, reply.device));
 }
 
 } // namespace uringblk::admin

@@ -72,17 +72,26 @@ Result<std::size_t> Control::execute(std::uint16_t opcode, std::uint32_t dev_id,
   return Error::from_errno(-res, command);
 }
 
-Result<DevParams> Control::add_device(const DevParams &params, std::optional<std::uint32_t> id) {
-  DevParams p = params;
-  auto n = execute(URINGBLK_UCMD_ADD_DEVICE, id.value_or(URINGBLK_DEV_ID_ANY),
-                   std::as_writable_bytes(std::span(&p, 1)), sizeof(p));
+namespace {
+// One command whose response is exactly one T, read back into `v` (which holds the payload, if
+// payload_len is not 0). A shorter answer is EPROTO.
+template <class T>
+Result<T> run_fixed(Control &c, std::uint16_t opcode, std::uint32_t dev_id, T v,
+                    std::uint32_t payload_len = 0) {
+  auto n = c.execute(opcode, dev_id, std::as_writable_bytes(std::span(&v, 1)), payload_len);
   if (!n)
     return n.error();
-  if (*n < sizeof(p))
-    return Error::from_errno(EPROTO, "ADD_DEVICE",
+  if (*n < sizeof(v))
+    return Error::from_errno(EPROTO, std::string(opcode_name(opcode)),
                              "short response: " + std::to_string(*n) + " of " +
-                                 std::to_string(sizeof(p)) + " bytes");
-  return p;
+                                 std::to_string(sizeof(v)) + " bytes");
+  return v;
+}
+} // namespace
+
+Result<DevParams> Control::add_device(const DevParams &params, std::optional<std::uint32_t> id) {
+  return run_fixed(*this, URINGBLK_UCMD_ADD_DEVICE, id.value_or(URINGBLK_DEV_ID_ANY), params,
+                   sizeof(params));
 }
 
 Result<void> Control::delete_device(std::uint32_t id, bool force) {
@@ -122,15 +131,7 @@ Result<DeviceList> Control::list_devices() {
 }
 
 Result<DevParams> Control::get_params(std::uint32_t id) {
-  DevParams p = default_dev_params();
-  auto n = execute(URINGBLK_UCMD_GET_PARAMS, id, std::as_writable_bytes(std::span(&p, 1)));
-  if (!n)
-    return n.error();
-  if (*n < sizeof(p))
-    return Error::from_errno(EPROTO, "GET_PARAMS",
-                             "short response: " + std::to_string(*n) + " of " +
-                                 std::to_string(sizeof(p)) + " bytes");
-  return p;
+  return run_fixed(*this, URINGBLK_UCMD_GET_PARAMS, id, default_dev_params());
 }
 
 Result<void> Control::set_params(std::uint32_t id, const SetParams &s) {

@@ -56,6 +56,7 @@ private:
   CreateOptions opts_;
   std::optional<std::uint32_t> id_;
   bool json_ = false;
+  bool dry_run_ = false;
   std::string device_;
   bool force_ = false;
   std::optional<std::uint8_t> set_write_cache_;

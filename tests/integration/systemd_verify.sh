@@ -84,7 +84,7 @@ check_conf 1 "$conf:2: device: create: max_io_size_kb=6 out of range (4-32768, m
 printf 'device=write_cache=maybe\n' >"$conf"
 check_conf 1 "$conf:1: device: --write-cache: maybe not in {on,off}"
 printf 'device=frob=1\n' >"$conf"
-check_conf 1 "$conf:1: device: The following argument was not expected: --frob"
+check_conf 1 "$conf:1: device: The following arguments were not expected: 1 --frob"
 printf 'device=capacity_mb=$(reboot)\n' >"$conf"
 check_conf 1 "$conf:1: device: bad value for capacity_mb"
 printf 'device=capacity_mb\n' >"$conf"

@@ -79,13 +79,7 @@ template <class T>
 Result<T> run_fixed(Control &c, std::uint16_t opcode, std::uint32_t dev_id, T v,
                     std::uint32_t payload_len = 0) {
   auto n = c.execute(opcode, dev_id, std::as_writable_bytes(std::span(&v, 1)), payload_len);
-  if (!n)
-    return n.error();
-  if (*n < sizeof(v))
-    return Error::from_errno(EPROTO, std::string(opcode_name(opcode)),
-                             "short response: " + std::to_string(*n) + " of " +
-                                 std::to_string(sizeof(v)) + " bytes");
-  return v;
+  return fixed_response(opcode, n, v);
 }
 } // namespace
 
@@ -111,8 +105,7 @@ Result<DeviceList> Control::list_devices() {
       return n.error();
     uringblk_dev_list head;
     if (*n < sizeof(head))
-      return Error::from_errno(EPROTO, "LIST_DEVICES",
-                               "short response: " + std::to_string(*n) + " bytes");
+      return short_response(URINGBLK_UCMD_LIST_DEVICES, *n, sizeof(head));
     std::memcpy(&head, buf.data(), sizeof(head));
     const std::size_t cap = buf.size() - sizeof(head) / 4;
     if (head.nr_ids > cap || *n != sizeof(head) + 4 * std::size_t{head.nr_ids})

@@ -183,15 +183,8 @@ namespace {
 template <class Raw> Result<Raw> run(Device &dev, std::uint16_t opcode) {
   Raw raw;
   std::memset(&raw, 0, sizeof(raw));
-  auto bytes = std::as_writable_bytes(std::span(&raw, 1));
-  auto n = dev.execute(opcode, bytes);
-  if (!n)
-    return n.error();
-  if (*n < sizeof(raw))
-    return Error::from_errno(EPROTO, std::string(opcode_name(opcode)),
-                             "short response: " + std::to_string(*n) + " of " +
-                                 std::to_string(sizeof(raw)) + " bytes");
-  return raw;
+  return fixed_response(opcode, dev.execute(opcode, std::as_writable_bytes(std::span(&raw, 1))),
+                        raw);
 }
 
 } // namespace

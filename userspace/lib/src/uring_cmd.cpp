@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <string>
 #include <vector>
 
 namespace uringblk {
@@ -223,6 +224,12 @@ int UringCmdRing::execute(int fd, std::uint32_t cmd_op, const uringblk_cmd &cmd)
   if (len)
     std::memcpy(user, bounce.get(), len);
   return res;
+}
+
+Error short_response(std::uint16_t opcode, std::size_t got, std::size_t want) {
+  return Error::from_errno(EPROTO, std::string(opcode_name(opcode)),
+                           "short response: " + std::to_string(got) + " of " +
+                               std::to_string(want) + " bytes");
 }
 
 int run_admin_cmd(UringCmdRing *ring, int fd, std::uint32_t cmd_op, uringblk_cmd &cmd) noexcept {

@@ -65,6 +65,20 @@ private:
   std::unique_ptr<Ring> ring_;
 };
 
+/// EPROTO naming the command: "short response: 8 of 120 bytes".
+Error short_response(std::uint16_t opcode, std::size_t got, std::size_t want);
+
+/// `raw` as the answer of a command that returned `n` bytes into it: the error of n, or
+/// short_response() if n is shorter than the ABI struct.
+template <class Raw>
+Result<Raw> fixed_response(std::uint16_t opcode, const Result<std::size_t> &n, const Raw &raw) {
+  if (!n)
+    return n.error();
+  if (*n < sizeof(raw))
+    return short_response(opcode, *n, sizeof(raw));
+  return raw;
+}
+
 /// Run one admin command on fd: over URING_CMD on `ring` if it is not null, else as
 /// ioctl(fd, cmd_op, &cmd) (retried on EINTR). Returns the response length or -errno. The one
 /// place both transports are issued (Device and Control).

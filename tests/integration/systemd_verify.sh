@@ -10,7 +10,9 @@
 #    "=", quotes, "-" for "_"), keys validated against the module's own
 #    parameter list (modinfo), bad names/values/duplicates/lines refused with
 #    the line number; every parameter the shipped /etc/uringblk.conf mentions
-#    exists, and the shipped file loads with the module defaults.
+#    exists, and the shipped file loads with the module defaults;
+#  - device= lines become uringblk-admin create options and are checked by the
+#    CLI itself (create --dry-run) without loading; nr_devices=0 is accepted.
 . "$(dirname "$0")/lib.sh"
 
 # ---- the unit
@@ -36,6 +38,9 @@ ko=$TOP/build/kmod/$KVER_6_1/uringblk_driver.ko
 load=$TMP/usr/lib/uringblk/uringblk-load
 [ -x "$load" ] || fail "$load not installed executable"
 export URINGBLK_MODULE=$ko
+admin=$TOP/build/cmake/userspace/admin/uringblk-admin
+[ -x "$admin" ] || fail "uringblk-admin not built: $admin (make userspace)"
+export URINGBLK_ADMIN=$admin
 conf=$TMP/test.conf
 
 # check_conf WANT-STATUS PATTERN: uringblk-load check on $conf.
@@ -67,10 +72,35 @@ check_conf 1 "$conf:1: expected KEY=VALUE"
 printf 'nr devices=1\n' >"$conf"
 check_conf 1 "bad parameter name 'nr devices'"
 
+# device= lines (nr_devices=0 is a module parameter value like any other).
+printf 'nr_devices=0\ndevice=capacity_mb=256,logical_block_size=4096,write_cache=off\n device = "capacity-mb=64,serial_suffix=s1"\n' >"$conf"
+check_conf 0 "uringblk-load: $conf: nr_devices=0"
+check_conf 0 "$conf:2: device: uringblk-admin create --capacity-mb 256 --logical-block-size 4096 --write-cache off"
+check_conf 0 "$conf:3: device: uringblk-admin create --capacity-mb 64 --serial-suffix s1"
+printf 'device=capacity_mb=0\n' >"$conf"
+check_conf 1 "$conf:1: device: create: capacity_mb=0 out of range (1-4194304): Invalid argument (EINVAL)"
+printf 'nr_devices=1\ndevice=logical_block_size=4096,max_io_size_kb=6\n' >"$conf"
+check_conf 1 "$conf:2: device: create: max_io_size_kb=6 out of range (4-32768, multiple of 4)"
+printf 'device=write_cache=maybe\n' >"$conf"
+check_conf 1 "$conf:1: device: --write-cache: maybe not in {on,off}"
+printf 'device=frob=1\n' >"$conf"
+check_conf 1 "$conf:1: device: The following arguments were not expected: 1 --frob"
+printf 'device=capacity_mb=$(reboot)\n' >"$conf"
+check_conf 1 "$conf:1: device: bad value for capacity_mb"
+printf 'device=capacity_mb\n' >"$conf"
+check_conf 1 "$conf:1: device: expected KEY=VALUE, got 'capacity_mb'"
+printf 'device=\n' >"$conf"
+check_conf 1 "$conf:1: device= names no parameters"
+printf 'device=capacity_mb=8\n' >"$conf"
+rc=0
+out=$(URINGBLK_CONF=$conf URINGBLK_ADMIN=/nonexistent/uringblk-admin "$load" check 2>&1) || rc=$?
+expect_eq "device= without uringblk-admin: exit" "$rc" 1
+grep -qF "device= lines need uringblk-admin" <<<"$out" || fail "without uringblk-admin: $out"
+
 # The shipped file: loads with the defaults, and every key it mentions is real.
 cp "$TOP/packaging/uringblk.conf" "$conf"
 check_conf 0 "no options (module defaults)"
-sed -n 's/^#\([a-z_]*\)=\(.*\)$/\1=\2/p' "$TOP/packaging/uringblk.conf" >"$conf"
+sed -n 's/^#\([a-z_]*\)=\(.*\)$/\1=\2/p' "$TOP/packaging/uringblk.conf" | grep -v '^device=' >"$conf"
 [ "$(wc -l <"$conf")" -ge 10 ] || fail "the shipped uringblk.conf documents few parameters: $(cat "$conf")"
 check_conf 0 "nr_devices=1 capacity_mb=1024"
 # ... and every module parameter is documented in it (a new parameter needs a
@@ -79,6 +109,10 @@ for p in $(modinfo -F parm "$ko" | sed 's/:.*//'); do
 	grep -q "^#$p=" "$TOP/packaging/uringblk.conf" || fail "packaging/uringblk.conf does not mention $p"
 done
 pass "packaging/uringblk.conf mentions every module parameter"
+# ... and its example device= lines are valid.
+sed -n 's/^#\(device=.*\)$/\1/p' "$TOP/packaging/uringblk.conf" >"$conf"
+[ -s "$conf" ] || fail "packaging/uringblk.conf has no example device= line"
+check_conf 0 "device: uringblk-admin create"
 
 rc=0
 "$load" >/dev/null 2>&1 || rc=$?

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The bad input a new user types, given to the built tools (no device needed):
-#   cli_bad_input.sh BIN_DIR
+#   cli_bad_input.sh BIN_DIR [URINGBLK_ADMIN]
 # Each check runs one command and wants an exit status and a word in its stderr.
 set -u
 BIN=${1:?usage: cli_bad_input.sh BIN_DIR}
@@ -53,6 +53,44 @@ truncate -s 16M "$TMP/f.img"
 want 1 "no I/O completed" "$BENCH" iops -d "$TMP/f.img" --time 1e-9 -q
 # A write benchmark takes the device exclusively unless told otherwise (flag is known).
 want 1 "$NODEV" "$BENCH" iops --rw randwrite --allow-mounted-write -d "$NODEV"
+
+# uringblk-admin create/delete/set: bad values are refused before the control node is opened
+# (exit 1 with the driver's one-line rule and EINVAL), bad syntax is a usage error (exit 2).
+ADMIN=${2:-$BIN/uringblk-admin}
+if [ -x "$ADMIN" ]; then
+	want 1 "capacity_mb=0 out of range (1-4194304): Invalid argument (EINVAL)" "$ADMIN" create --capacity-mb 0
+	want 1 "capacity_mb=4194305 out of range (1-4194304)" "$ADMIN" create --capacity-mb 4194305
+	want 1 "logical_block_size=1000 out of range (512, 1024, 2048 or 4096)" "$ADMIN" create --logical-block-size 1000
+	want 1 "max_io_size_kb=6 out of range (4-32768, multiple of 4)" "$ADMIN" create --logical-block-size 4096 --max-io-size-kb 6
+	want 1 "queue_depth=4097 out of range (32-4096)" "$ADMIN" create --queue-depth 4097
+	want 1 "nr_hw_queues=0 out of range (1-64)" "$ADMIN" create --nr-hw-queues 0
+	want 1 "io_timeout_ms=9 out of range (10-3600000)" "$ADMIN" create --io-timeout-ms 9
+	want 1 "poll_queues=1 out of range (0 with polling off)" "$ADMIN" create --poll off --poll-queues 1
+	want 1 "poll_queues=17 out of range (1-16)" "$ADMIN" create --poll-queues 17
+	want 1 "serial_suffix=47 out of range ([A-Za-z0-9_.-], NUL-padded)" "$ADMIN" create --serial-suffix a/b
+	want 1 "longer than 8" "$ADMIN" create --serial-suffix 123456789
+	# --json: the error object on stdout (moved to stderr here for want).
+	want 1 '"errno_name": "EINVAL"' sh -c '"$0" create --capacity-mb 0 --json >&2 2>/dev/null' "$ADMIN"
+	want 2 "--capacity-mb" "$ADMIN" create --capacity-mb -1
+	want 2 "--capacity-mb" "$ADMIN" create --capacity-mb 4294967296
+	want 2 "--capacity-mb" "$ADMIN" create --capacity-mb 1k
+	want 2 "--write-cache" "$ADMIN" create --write-cache maybe
+	want 2 "--id" "$ADMIN" create --id x
+	want 2 "--frob" "$ADMIN" create --frob
+	want 2 "device is required" "$ADMIN" delete
+	want 2 "is empty" "$ADMIN" delete ''
+	want 2 "not expected: 1" "$ADMIN" delete 0 1
+	want 1 "(ENOENT)" "$ADMIN" delete /nonexistent/disk
+	want 2 "nothing to change" "$ADMIN" set 0
+	want 2 "--max-sectors-kb" "$ADMIN" set 0 --max-sectors-kb x
+	want 2 "--write-cache" "$ADMIN" set 0 --write-cache 1
+	want 2 "device is required" "$ADMIN" set --inject-reset
+	# Without the module: the control node is named.
+	if [ ! -e /dev/uringblk-ctl ]; then
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" create
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" delete 0
+	fi
+fi
 
 echo "$((n - failed)) of $n checks passed"
 [ "$failed" = 0 ]

@@ -12,7 +12,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include <uringblk/control.hpp>
 #include <uringblk/device.hpp>
+#include <uringblk/unique_fd.hpp>
 #include <uringblk/uring_cmd.hpp>
 
 using namespace uringblk;
@@ -28,13 +30,23 @@ TEST_CASE("cmd_op_for maps opcodes to URINGBLK_IOC_*", "[lib][cmd]") {
   CHECK(opcode_name(URINGBLK_UCMD_IDENTIFY) == "IDENTIFY");
   CHECK(opcode_name(URINGBLK_UCMD_GET_STATS) == "GET_STATS");
   CHECK(opcode_name(0x04) == "UNKNOWN");
+  // ABI 1.1
+  CHECK(cmd_op_for(URINGBLK_UCMD_ADD_DEVICE) == URINGBLK_IOC_ADD_DEVICE);
+  CHECK(cmd_op_for(URINGBLK_UCMD_DEL_DEVICE) == URINGBLK_IOC_DEL_DEVICE);
+  CHECK(cmd_op_for(URINGBLK_UCMD_LIST_DEVICES) == URINGBLK_IOC_LIST_DEVICES);
+  CHECK(cmd_op_for(URINGBLK_UCMD_GET_PARAMS) == URINGBLK_IOC_GET_PARAMS);
+  CHECK(cmd_op_for(URINGBLK_UCMD_SET_PARAMS) == URINGBLK_IOC_SET_PARAMS);
+  CHECK(cmd_op_for(0x0c) == 0);
+  CHECK(opcode_name(URINGBLK_UCMD_ADD_DEVICE) == "ADD_DEVICE");
+  CHECK(opcode_name(URINGBLK_UCMD_SET_PARAMS) == "SET_PARAMS");
+  CHECK(opcode_name(0x0c) == "UNKNOWN");
 }
 
 TEST_CASE("make_cmd fills header, dev_id and the response buffer", "[lib][cmd]") {
   std::array<std::byte, 120> buf{};
   const uringblk_cmd cmd = make_cmd(URINGBLK_UCMD_IDENTIFY, 3, buf);
   CHECK(+cmd.hdr.abi_major == 1);
-  CHECK(+cmd.hdr.abi_minor == 0);
+  CHECK(+cmd.hdr.abi_minor == URINGBLK_ABI_MINOR);
   CHECK(+cmd.hdr.opcode == URINGBLK_UCMD_IDENTIFY);
   CHECK(+cmd.hdr.flags == 0);
   CHECK(+cmd.hdr.payload_len == 0);
@@ -48,6 +60,14 @@ TEST_CASE("make_cmd fills header, dev_id and the response buffer", "[lib][cmd]")
   const uringblk_cmd self = make_cmd(URINGBLK_UCMD_GET_STATS, URINGBLK_DEV_ID_SELF, {});
   CHECK(+self.dev_id == 0xffffffffu);
   CHECK(+self.len == 0);
+
+  std::array<std::byte, 80> params{};
+  const uringblk_cmd add = make_cmd(URINGBLK_UCMD_ADD_DEVICE, URINGBLK_DEV_ID_ANY, params, 0, 80);
+  CHECK(+add.hdr.payload_len == 80);
+  CHECK(+add.len == 80);
+  const uringblk_cmd del = make_cmd(URINGBLK_UCMD_DEL_DEVICE, 2, {}, URINGBLK_DEL_FORCE);
+  CHECK(+del.hdr.flags == URINGBLK_DEL_FORCE);
+  CHECK(+del.hdr.payload_len == 0);
 }
 
 TEST_CASE("prep_uring_cmd fills the SQE128 exactly", "[lib][cmd]") {
@@ -131,4 +151,36 @@ TEST_CASE("Transport names round-trip", "[lib][device]") {
     CHECK(parse_transport(to_string(t)) == t);
   CHECK(parse_transport("uring_cmd") == Transport::uring_cmd);
   CHECK_FALSE(parse_transport("nvme").has_value());
+}
+
+TEST_CASE("run_admin_cmd: the ioctl transport answers -errno", "[lib][cmd]") {
+  UniqueFd fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  REQUIRE(fd);
+  std::array<std::byte, 16> buf{};
+  uringblk_cmd cmd = make_cmd(URINGBLK_UCMD_LIST_DEVICES, URINGBLK_DEV_ID_ANY, buf);
+  CHECK(run_admin_cmd(nullptr, fd.get(), URINGBLK_IOC_LIST_DEVICES, cmd) == -ENOTTY);
+}
+
+TEST_CASE("Control::open: a missing control node is ENOENT naming it", "[lib][cmd]") {
+  auto c = Control::open(Transport::automatic, "/nonexistent/uringblk-ctl");
+  REQUIRE_FALSE(c);
+  CHECK(c.error().value() == ENOENT);
+  CHECK(c.error().context == "open /nonexistent/uringblk-ctl");
+}
+
+TEST_CASE("Control: a node that knows no uringblk command is reported as ABI 1.0",
+          "[lib][cmd]") {
+  // /dev/null answers ENOTTY to the ioctl, as a 1.0 module does to a 1.1 opcode.
+  auto c = Control::open(Transport::ioctl, "/dev/null");
+  REQUIRE(c);
+  auto l = c->list_devices();
+  REQUIRE_FALSE(l);
+  CHECK(is_abi10_error(l.error()));
+  CHECK(l.error().message() == "LIST_DEVICES: " + std::string(kAbi10Message) +
+                                   ": Operation not supported (EOPNOTSUPP)");
+  // 1.0 commands keep their errno.
+  std::array<std::byte, 120> buf{};
+  auto n = c->execute(URINGBLK_UCMD_IDENTIFY, 0, buf);
+  REQUIRE_FALSE(n);
+  CHECK(n.error().value() == ENOTTY);
 }

@@ -98,6 +98,40 @@ OFF_IS(uringblk_stats, p99_read_latency_us, 92);
 OFF_IS(uringblk_stats, p50_write_latency_us, 96);
 OFF_IS(uringblk_stats, p99_write_latency_us, 100);
 
+// 1.1 device management: dev_params 9 * 4 + 4 * 1 + 8 + 4 * 8 = 80
+SIZE_IS(uringblk_dev_params, 80);
+OFF_IS(uringblk_dev_params, dev_id, 0);
+OFF_IS(uringblk_dev_params, state, 4);
+OFF_IS(uringblk_dev_params, capacity_mb, 8);
+OFF_IS(uringblk_dev_params, logical_block_size, 12);
+OFF_IS(uringblk_dev_params, nr_hw_queues, 16);
+OFF_IS(uringblk_dev_params, poll_queues, 20);
+OFF_IS(uringblk_dev_params, queue_depth, 24);
+OFF_IS(uringblk_dev_params, max_io_size_kb, 28);
+OFF_IS(uringblk_dev_params, io_timeout_ms, 32);
+OFF_IS(uringblk_dev_params, write_cache, 36);
+OFF_IS(uringblk_dev_params, discard, 37);
+OFF_IS(uringblk_dev_params, write_zeroes, 38);
+OFF_IS(uringblk_dev_params, poll, 39);
+OFF_IS(uringblk_dev_params, serial_suffix, 40);
+FSIZE_IS(uringblk_dev_params, serial_suffix, 8);
+OFF_IS(uringblk_dev_params, reserved, 48);
+FSIZE_IS(uringblk_dev_params, reserved, 32);
+SIZE_IS(uringblk_dev_list, 16);
+OFF_IS(uringblk_dev_list, abi_major, 0);
+OFF_IS(uringblk_dev_list, abi_minor, 2);
+OFF_IS(uringblk_dev_list, nr_devices, 4);
+OFF_IS(uringblk_dev_list, max_devices, 8);
+OFF_IS(uringblk_dev_list, nr_ids, 12);
+OFF_IS(uringblk_dev_list, ids, 16);
+SIZE_IS(uringblk_set_params, 32);
+OFF_IS(uringblk_set_params, mask, 0);
+OFF_IS(uringblk_set_params, write_cache, 4);
+OFF_IS(uringblk_set_params, max_sectors_kb, 8);
+OFF_IS(uringblk_set_params, reserved0, 12);
+OFF_IS(uringblk_set_params, reserved, 16);
+FSIZE_IS(uringblk_set_params, reserved, 16);
+
 // cmd_op values = _IOWR(0xB5, nr, struct uringblk_cmd): dir 3 << 30 | 48 << 16 | 0xB5 << 8 | nr
 static_assert(URINGBLK_IOC_IDENTIFY == 0xC030B501u);
 static_assert(URINGBLK_IOC_GET_LIMITS == 0xC030B502u);
@@ -107,8 +141,15 @@ static_assert(URINGBLK_IOC_GET_STATS == 0xC030B506u);
 static_assert(URINGBLK_UCMD_IDENTIFY == 0x01 && URINGBLK_UCMD_GET_LIMITS == 0x02 &&
               URINGBLK_UCMD_GET_FEATURES == 0x03 && URINGBLK_UCMD_GET_GEOMETRY == 0x05 &&
               URINGBLK_UCMD_GET_STATS == 0x06);
-static_assert(URINGBLK_DEV_ID_SELF == 0xffffffffu);
-static_assert(URINGBLK_ABI_MAJOR == 1 && URINGBLK_ABI_MINOR == 0);
+static_assert(URINGBLK_UCMD_ADD_DEVICE == 0x07 && URINGBLK_UCMD_DEL_DEVICE == 0x08 &&
+              URINGBLK_UCMD_LIST_DEVICES == 0x09 && URINGBLK_UCMD_GET_PARAMS == 0x0a &&
+              URINGBLK_UCMD_SET_PARAMS == 0x0b);
+static_assert(URINGBLK_IOC_ADD_DEVICE == 0xC030B507u);
+static_assert(URINGBLK_IOC_SET_PARAMS == 0xC030B50Bu);
+static_assert(URINGBLK_DEV_ID_SELF == 0xffffffffu && URINGBLK_DEV_ID_ANY == 0xffffffffu);
+static_assert(URINGBLK_DEL_FORCE == 1u && URINGBLK_DEV_S_RUNTIME == 1u);
+static_assert(URINGBLK_SERIAL_SUFFIX_LEN == 8);
+static_assert(URINGBLK_ABI_MAJOR == 1 && URINGBLK_ABI_MINOR == 1);
 static_assert(URINGBLK_FEAT_WRITE_CACHE == 1 && URINGBLK_FEAT_FUA == 2 &&
               URINGBLK_FEAT_FLUSH == 4 && URINGBLK_FEAT_DISCARD == 8 &&
               URINGBLK_FEAT_WRITE_ZEROES == 16 && URINGBLK_FEAT_ZONED == 32 &&
@@ -121,11 +162,19 @@ TEST_CASE("uapi: C and C++ agree on the struct sizes", "[uapi]") {
   CHECK(uringblk_uapi_c_sizeof(3) == sizeof(uringblk_limits));
   CHECK(uringblk_uapi_c_sizeof(4) == sizeof(uringblk_geometry));
   CHECK(uringblk_uapi_c_sizeof(5) == sizeof(uringblk_stats));
+  CHECK(uringblk_uapi_c_sizeof(6) == sizeof(uringblk_dev_params));
+  CHECK(uringblk_uapi_c_sizeof(7) == sizeof(uringblk_dev_list));
+  CHECK(uringblk_uapi_c_sizeof(8) == sizeof(uringblk_set_params));
+  CHECK(uringblk_uapi_c_sizeof(6) == 80);
+  CHECK(uringblk_uapi_c_sizeof(7) == 16);
+  CHECK(uringblk_uapi_c_sizeof(8) == 32);
 }
 
 TEST_CASE("uapi: cmd_op values are _IOWR(0xB5, opcode, 48 bytes)", "[uapi]") {
   for (int op : {URINGBLK_UCMD_IDENTIFY, URINGBLK_UCMD_GET_LIMITS, URINGBLK_UCMD_GET_FEATURES,
-                 URINGBLK_UCMD_GET_GEOMETRY, URINGBLK_UCMD_GET_STATS}) {
+                 URINGBLK_UCMD_GET_GEOMETRY, URINGBLK_UCMD_GET_STATS, URINGBLK_UCMD_ADD_DEVICE,
+                 URINGBLK_UCMD_DEL_DEVICE, URINGBLK_UCMD_LIST_DEVICES, URINGBLK_UCMD_GET_PARAMS,
+                 URINGBLK_UCMD_SET_PARAMS}) {
     const unsigned long expect = (3ul << 30) | (48ul << 16) | (0xB5ul << 8) | unsigned(op);
     CHECK(uringblk_uapi_c_cmd_op(op) == expect);
     CHECK(_IOC_TYPE(expect) == 0xB5);

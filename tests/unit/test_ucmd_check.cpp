@@ -27,13 +27,21 @@ uringblk_cmd good_cmd(uint32_t opcode)
 	c.dev_id = 0;
 	c.addr = 0x10000;
 	c.len = 4096;
+	// 1.1: a command with a payload needs payload_len to be exactly its size.
+	if (opcode == URINGBLK_UCMD_ADD_DEVICE)
+		c.hdr.payload_len = 80;
+	else if (opcode == URINGBLK_UCMD_SET_PARAMS)
+		c.hdr.payload_len = 32;
 	return c;
 }
 
 constexpr uint32_t kOps[] = {
 	URINGBLK_IOC_IDENTIFY, URINGBLK_IOC_GET_LIMITS, URINGBLK_IOC_GET_FEATURES,
 	URINGBLK_IOC_GET_GEOMETRY, URINGBLK_IOC_GET_STATS,
+	URINGBLK_IOC_ADD_DEVICE, URINGBLK_IOC_DEL_DEVICE, URINGBLK_IOC_LIST_DEVICES,
+	URINGBLK_IOC_GET_PARAMS, URINGBLK_IOC_SET_PARAMS,
 };
+constexpr size_t kNrOps = sizeof(kOps) / sizeof(kOps[0]);
 
 uint32_t op_for(uint32_t nr)
 {
@@ -50,7 +58,8 @@ int reference_check(const uringblk_cmd &c, uint32_t op)
 		return -EOPNOTSUPP;
 	if (c.hdr.abi_major != 1)
 		return -EINVAL;
-	if (c.hdr.flags)
+	// Only DEL_DEVICE (0x08) takes a flag: bit 0, URINGBLK_DEL_FORCE.
+	if (c.hdr.flags & ~((op & 0xff) == 0x08 ? 1u : 0u))
 		return -EINVAL;
 	if (c.reserved0 || c.reserved[0] || c.reserved[1])
 		return -EINVAL;
@@ -58,7 +67,13 @@ int reference_check(const uringblk_cmd &c, uint32_t op)
 		return -EINVAL;
 	if (c.hdr.payload_len > 4096)
 		return -EOVERFLOW;
-	static const uint32_t sizes[] = {0, 120, 48, 8, 0, 20, 104};
+	// Exact payload_len: ADD_DEVICE 80 (dev_params), SET_PARAMS 32 (set_params).
+	if ((c.hdr.opcode == 0x07 && c.hdr.payload_len != 80) ||
+	    (c.hdr.opcode == 0x0b && c.hdr.payload_len != 32))
+		return -EINVAL;
+	// IDENTIFY 120, GET_LIMITS 48, GET_FEATURES 8, GET_GEOMETRY 20, GET_STATS 104,
+	// ADD_DEVICE 80, DEL_DEVICE -, LIST_DEVICES 16, GET_PARAMS 80, SET_PARAMS -.
+	static const uint32_t sizes[] = {0, 120, 48, 8, 0, 20, 104, 80, 0, 16, 80, 0};
 	if (c.len < sizes[c.hdr.opcode])
 		return -EOVERFLOW;
 	return 0;
@@ -87,10 +102,81 @@ TEST_CASE("ucmd_check: response sizes", "[ucmd_check]")
 	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_GET_FEATURES) == 8);
 	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_GET_GEOMETRY) == 20);
 	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_GET_STATS) == 104);
-	for (uint32_t nr : {0u, 4u, 7u, 8u, 0xffu, 0x101u, 0xffffffffu})
+	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_ADD_DEVICE) == 80);
+	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_GET_PARAMS) == 80);
+	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_LIST_DEVICES) == 16);
+	// No response: DEL_DEVICE, SET_PARAMS (len may be 0).
+	for (uint32_t nr : {0u, 4u, 8u, 0x0bu, 0x0cu, 0xffu, 0x101u, 0xffffffffu})
 		CHECK(ubk_ucmd_resp_size(nr) == 0);
 	for (uint32_t nr = 0; nr < 256; nr++)
 		CHECK(ubk_ucmd_resp_size(nr) <= UBK_UCMD_MAX_RESP);
+}
+
+TEST_CASE("ucmd_check: 1.1 payloads, flags and control-node-only commands", "[ucmd_check]")
+{
+	CHECK(ubk_ucmd_payload_size(URINGBLK_UCMD_ADD_DEVICE) == 80);
+	CHECK(ubk_ucmd_payload_size(URINGBLK_UCMD_SET_PARAMS) == 32);
+	for (uint32_t nr : {1u, 2u, 3u, 5u, 6u, 8u, 9u, 0x0au, 0x0cu})
+		CHECK(ubk_ucmd_payload_size(nr) == 0);
+	CHECK(ubk_ucmd_flags_allowed(URINGBLK_UCMD_DEL_DEVICE) == URINGBLK_DEL_FORCE);
+	for (uint32_t nr = 0; nr < 0x20; nr++)
+		if (nr != URINGBLK_UCMD_DEL_DEVICE)
+			CHECK(ubk_ucmd_flags_allowed(nr) == 0);
+	CHECK(ubk_ucmd_ctl_only(URINGBLK_UCMD_ADD_DEVICE));
+	CHECK(ubk_ucmd_ctl_only(URINGBLK_UCMD_LIST_DEVICES));
+	// A device cannot delete itself through its own open file (that makes it busy).
+	CHECK(ubk_ucmd_ctl_only(URINGBLK_UCMD_DEL_DEVICE));
+	for (uint32_t nr : {1u, 2u, 3u, 5u, 6u, 0x0au, 0x0bu})
+		CHECK_FALSE(ubk_ucmd_ctl_only(nr));
+
+	SECTION("payload_len must be exact for ADD_DEVICE and SET_PARAMS") {
+		for (uint32_t op : {URINGBLK_IOC_ADD_DEVICE, URINGBLK_IOC_SET_PARAMS}) {
+			uringblk_cmd c = good_cmd(_IOC_NR(op));
+			const uint32_t want = c.hdr.payload_len;
+			CHECK(ubk_ucmd_check_cmd(&c, op) == 0);
+			for (uint32_t pl : {0u, want - 1, want + 1, 4096u}) {
+				c.hdr.payload_len = pl;
+				INFO("opcode " << _IOC_NR(op) << " payload_len " << pl);
+				CHECK(ubk_ucmd_check_cmd(&c, op) == -EINVAL);
+			}
+			c.hdr.payload_len = 4097;	// step 9 before 9a
+			CHECK(ubk_ucmd_check_cmd(&c, op) == -EOVERFLOW);
+		}
+	}
+	SECTION("payload_len is ignored by commands without a payload") {
+		for (uint32_t op : {URINGBLK_IOC_DEL_DEVICE, URINGBLK_IOC_LIST_DEVICES,
+				    URINGBLK_IOC_GET_PARAMS}) {
+			uringblk_cmd c = good_cmd(_IOC_NR(op));
+			for (uint32_t pl : {0u, 1u, 80u, 4096u}) {
+				c.hdr.payload_len = pl;
+				CHECK(ubk_ucmd_check_cmd(&c, op) == 0);
+			}
+		}
+	}
+	SECTION("DEL_DEVICE takes URINGBLK_DEL_FORCE, nothing else does") {
+		uringblk_cmd c = good_cmd(URINGBLK_UCMD_DEL_DEVICE);
+		c.hdr.flags = URINGBLK_DEL_FORCE;
+		CHECK(ubk_ucmd_check_cmd(&c, URINGBLK_IOC_DEL_DEVICE) == 0);
+		for (unsigned v : {2u, 3u, 0x80u, 0x8000u}) {
+			c.hdr.flags = static_cast<__u16>(v);
+			CHECK(ubk_ucmd_check_cmd(&c, URINGBLK_IOC_DEL_DEVICE) == -EINVAL);
+		}
+		for (uint32_t op : kOps) {
+			if (op == URINGBLK_IOC_DEL_DEVICE)
+				continue;
+			uringblk_cmd d = good_cmd(_IOC_NR(op));
+			d.hdr.flags = URINGBLK_DEL_FORCE;
+			INFO("cmd_op " << std::hex << op);
+			CHECK(ubk_ucmd_check_cmd(&d, op) == -EINVAL);
+		}
+	}
+	SECTION("DEL_DEVICE and SET_PARAMS accept len 0") {
+		for (uint32_t op : {URINGBLK_IOC_DEL_DEVICE, URINGBLK_IOC_SET_PARAMS}) {
+			uringblk_cmd c = good_cmd(_IOC_NR(op));
+			c.len = 0;
+			CHECK(ubk_ucmd_check_cmd(&c, op) == 0);
+		}
+	}
 }
 
 TEST_CASE("ucmd_check: step 1, the command number", "[ucmd_check]")
@@ -101,7 +187,7 @@ TEST_CASE("ucmd_check: step 1, the command number", "[ucmd_check]")
 		CHECK(ubk_ucmd_check_op(op, UBK_UCMD_IOCTL) == 0);
 	}
 	const uint32_t unknown[] = {
-		op_for(0x00), op_for(0x04), op_for(0x07), op_for(0xff),
+		op_for(0x00), op_for(0x04), op_for(0x0c), op_for(0xff),
 		_IOWR(URINGBLK_IOC_MAGIC, 1, uint64_t),			// wrong size
 		_IOR(URINGBLK_IOC_MAGIC, 1, struct uringblk_cmd),	// wrong direction
 		_IOW(URINGBLK_IOC_MAGIC, 1, struct uringblk_cmd),
@@ -198,6 +284,8 @@ TEST_CASE("ucmd_check: each malformed field", "[ucmd_check]")
 	SECTION("response buffer too small") {
 		for (uint32_t o : kOps) {
 			uint32_t nr = _IOC_NR(o);
+			if (!ubk_ucmd_resp_size(nr))
+				continue;	// DEL_DEVICE, SET_PARAMS: no response
 			uringblk_cmd s = good_cmd(nr);
 			s.len = ubk_ucmd_resp_size(nr) - 1;
 			CHECK(ubk_ucmd_check_cmd(&s, o) == -EOVERFLOW);
@@ -231,17 +319,38 @@ TEST_CASE("ucmd_check: the first failing check wins", "[ucmd_check]")
 	c.len = 104;
 	CHECK(ubk_ucmd_check_cmd(&c, op) == 0);
 	// Before the header: an unknown cmd_op.
-	CHECK(ubk_ucmd_check_op(op_for(7), UBK_UCMD_URING_CMD) == -EOPNOTSUPP);
+	CHECK(ubk_ucmd_check_op(op_for(0x0c), UBK_UCMD_URING_CMD) == -EOPNOTSUPP);
 }
 
 TEST_CASE("ucmd_check: block device dev_id", "[ucmd_check]")
 {
-	CHECK(ubk_ucmd_check_blk_dev_id(URINGBLK_DEV_ID_SELF, 3) == 0);
-	CHECK(ubk_ucmd_check_blk_dev_id(3, 3) == 0);
-	CHECK(ubk_ucmd_check_blk_dev_id(0, 0) == 0);
-	CHECK(ubk_ucmd_check_blk_dev_id(0, 3) == -EINVAL);
-	CHECK(ubk_ucmd_check_blk_dev_id(4, 3) == -EINVAL);
-	CHECK(ubk_ucmd_check_blk_dev_id(0xfffffffeu, 3) == -EINVAL);
+	uringblk_cmd c = good_cmd(URINGBLK_UCMD_IDENTIFY);
+	auto check = [&](uint32_t dev_id, uint32_t own) {
+		c.dev_id = dev_id;
+		return ubk_ucmd_check_blk_dev_id(&c, own);
+	};
+	CHECK(check(URINGBLK_DEV_ID_SELF, 3) == 0);
+	CHECK(check(3, 3) == 0);
+	CHECK(check(0, 0) == 0);
+	CHECK(check(0, 3) == -EINVAL);
+	CHECK(check(4, 3) == -EINVAL);
+	CHECK(check(0xfffffffeu, 3) == -EINVAL);
+	SECTION("1.1 per-device commands behave the same") {
+		for (uint32_t nr : {URINGBLK_UCMD_GET_PARAMS, URINGBLK_UCMD_SET_PARAMS}) {
+			c = good_cmd(nr);
+			CHECK(check(URINGBLK_DEV_ID_SELF, 3) == 0);
+			CHECK(check(3, 3) == 0);
+			CHECK(check(2, 3) == -EINVAL);
+		}
+	}
+	SECTION("ADD_DEVICE, DEL_DEVICE and LIST_DEVICES are the control node's: -ENOTTY") {
+		for (uint32_t nr : {URINGBLK_UCMD_ADD_DEVICE, URINGBLK_UCMD_DEL_DEVICE,
+				    URINGBLK_UCMD_LIST_DEVICES}) {
+			c = good_cmd(nr);
+			for (uint32_t id : {URINGBLK_DEV_ID_ANY, 3u, 0u})
+				CHECK(check(id, 3) == -ENOTTY);
+		}
+	}
 }
 
 TEST_CASE("ucmd_check: bounded random fuzz against the documented order", "[ucmd_check][fuzz]")
@@ -255,7 +364,7 @@ TEST_CASE("ucmd_check: bounded random fuzz against the documented order", "[ucmd
 		switch (rng() % 4) {
 		case 0:
 		case 1:
-			op = kOps[rng() % 5];
+			op = kOps[rng() % kNrOps];
 			break;
 		case 2:
 			op = op_for(static_cast<uint32_t>(rng() % 16));
@@ -272,7 +381,7 @@ TEST_CASE("ucmd_check: bounded random fuzz against the documented order", "[ucmd
 		if (rng() % 8 == 0)
 			c.hdr.opcode = static_cast<__u16>(rng() % 3 ? rng() % 8 : rng());
 		if (rng() % 8 == 0)
-			c.hdr.flags = static_cast<__u16>(rng());
+			c.hdr.flags = static_cast<__u16>(rng() % 2 ? rng() % 4 : rng());
 		if (rng() % 3 == 0)
 			c.hdr.payload_len = static_cast<__u32>(rng() % 2 ? rng() % 8192 : rng());
 		if (rng() % 16 == 0)
@@ -293,8 +402,9 @@ TEST_CASE("ucmd_check: bounded random fuzz against the documented order", "[ucmd
 			!ubk_ucmd_op_known(op));
 		if (got == 0) {
 			accepted++;
-			REQUIRE(ubk_ucmd_resp_size(c.hdr.opcode) > 0);
 			REQUIRE(c.len >= ubk_ucmd_resp_size(c.hdr.opcode));
+			REQUIRE((!ubk_ucmd_payload_size(c.hdr.opcode) ||
+				 c.hdr.payload_len == ubk_ucmd_payload_size(c.hdr.opcode)));
 		}
 	}
 	CHECK(accepted > 1000);		// the generator also reaches success

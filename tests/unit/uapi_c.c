@@ -93,14 +93,59 @@ OFF_IS(struct uringblk_stats, p99_read_latency_us, 92);
 OFF_IS(struct uringblk_stats, p50_write_latency_us, 96);
 OFF_IS(struct uringblk_stats, p99_write_latency_us, 100);
 
+/* 1.1 device management: dev_params 9 * 4 + 4 * 1 + 8 + 4 * 8 = 80 */
+SIZE_IS(struct uringblk_dev_params, 80);
+OFF_IS(struct uringblk_dev_params, dev_id, 0);
+OFF_IS(struct uringblk_dev_params, state, 4);
+OFF_IS(struct uringblk_dev_params, capacity_mb, 8);
+OFF_IS(struct uringblk_dev_params, logical_block_size, 12);
+OFF_IS(struct uringblk_dev_params, nr_hw_queues, 16);
+OFF_IS(struct uringblk_dev_params, poll_queues, 20);
+OFF_IS(struct uringblk_dev_params, queue_depth, 24);
+OFF_IS(struct uringblk_dev_params, max_io_size_kb, 28);
+OFF_IS(struct uringblk_dev_params, io_timeout_ms, 32);
+OFF_IS(struct uringblk_dev_params, write_cache, 36);
+OFF_IS(struct uringblk_dev_params, discard, 37);
+OFF_IS(struct uringblk_dev_params, write_zeroes, 38);
+OFF_IS(struct uringblk_dev_params, poll, 39);
+OFF_IS(struct uringblk_dev_params, serial_suffix, 40);
+FSIZE_IS(struct uringblk_dev_params, serial_suffix, 8);
+OFF_IS(struct uringblk_dev_params, reserved, 48);
+FSIZE_IS(struct uringblk_dev_params, reserved, 32);
+SIZE_IS(struct uringblk_dev_list, 16);
+OFF_IS(struct uringblk_dev_list, abi_major, 0);
+OFF_IS(struct uringblk_dev_list, abi_minor, 2);
+OFF_IS(struct uringblk_dev_list, nr_devices, 4);
+OFF_IS(struct uringblk_dev_list, max_devices, 8);
+OFF_IS(struct uringblk_dev_list, nr_ids, 12);
+OFF_IS(struct uringblk_dev_list, ids, 16);
+SIZE_IS(struct uringblk_set_params, 32);
+OFF_IS(struct uringblk_set_params, mask, 0);
+OFF_IS(struct uringblk_set_params, write_cache, 4);
+OFF_IS(struct uringblk_set_params, max_sectors_kb, 8);
+OFF_IS(struct uringblk_set_params, reserved0, 12);
+OFF_IS(struct uringblk_set_params, reserved, 16);
+FSIZE_IS(struct uringblk_set_params, reserved, 16);
+
 /* cmd_op / ioctl numbers: _IOWR(0xB5, nr, 48 bytes) = 0xC030B5nn */
 _Static_assert(URINGBLK_IOC_IDENTIFY == 0xC030B501u, "IDENTIFY cmd_op");
 _Static_assert(URINGBLK_IOC_GET_LIMITS == 0xC030B502u, "GET_LIMITS cmd_op");
 _Static_assert(URINGBLK_IOC_GET_FEATURES == 0xC030B503u, "GET_FEATURES cmd_op");
 _Static_assert(URINGBLK_IOC_GET_GEOMETRY == 0xC030B505u, "GET_GEOMETRY cmd_op");
 _Static_assert(URINGBLK_IOC_GET_STATS == 0xC030B506u, "GET_STATS cmd_op");
+_Static_assert(URINGBLK_IOC_ADD_DEVICE == 0xC030B507u, "ADD_DEVICE cmd_op");
+_Static_assert(URINGBLK_IOC_DEL_DEVICE == 0xC030B508u, "DEL_DEVICE cmd_op");
+_Static_assert(URINGBLK_IOC_LIST_DEVICES == 0xC030B509u, "LIST_DEVICES cmd_op");
+_Static_assert(URINGBLK_IOC_GET_PARAMS == 0xC030B50Au, "GET_PARAMS cmd_op");
+_Static_assert(URINGBLK_IOC_SET_PARAMS == 0xC030B50Bu, "SET_PARAMS cmd_op");
 _Static_assert(URINGBLK_DEV_ID_SELF == 0xffffffffu, "DEV_ID_SELF");
-_Static_assert(URINGBLK_ABI_MAJOR == 1 && URINGBLK_ABI_MINOR == 0, "ABI 1.0");
+_Static_assert(URINGBLK_DEV_ID_ANY == 0xffffffffu, "DEV_ID_ANY");
+_Static_assert(URINGBLK_DEL_FORCE == 1u, "DEL_FORCE");
+_Static_assert(URINGBLK_DEV_DEFAULT == 0 && URINGBLK_DEV_ON == 1 && URINGBLK_DEV_OFF == 2,
+	       "switches");
+_Static_assert(URINGBLK_SET_WRITE_CACHE == 1u && URINGBLK_SET_MAX_SECTORS_KB == 2u &&
+	       URINGBLK_SET_INJECT_RESET == 4u, "SET_PARAMS mask");
+_Static_assert(URINGBLK_ABI_MAJOR == 1 && URINGBLK_ABI_MINOR == 1, "ABI 1.1");
 
 /* Sizes as seen by the C compiler, for the C++ test to compare. */
 size_t uringblk_uapi_c_sizeof(int which);
@@ -120,6 +165,12 @@ size_t uringblk_uapi_c_sizeof(int which) {
     return sizeof(struct uringblk_geometry);
   case 5:
     return sizeof(struct uringblk_stats);
+  case 6:
+    return sizeof(struct uringblk_dev_params);
+  case 7:
+    return sizeof(struct uringblk_dev_list);
+  case 8:
+    return sizeof(struct uringblk_set_params);
   default:
     return 0;
   }
@@ -137,6 +188,16 @@ unsigned long uringblk_uapi_c_cmd_op(int opcode) {
     return URINGBLK_IOC_GET_GEOMETRY;
   case URINGBLK_UCMD_GET_STATS:
     return URINGBLK_IOC_GET_STATS;
+  case URINGBLK_UCMD_ADD_DEVICE:
+    return URINGBLK_IOC_ADD_DEVICE;
+  case URINGBLK_UCMD_DEL_DEVICE:
+    return URINGBLK_IOC_DEL_DEVICE;
+  case URINGBLK_UCMD_LIST_DEVICES:
+    return URINGBLK_IOC_LIST_DEVICES;
+  case URINGBLK_UCMD_GET_PARAMS:
+    return URINGBLK_IOC_GET_PARAMS;
+  case URINGBLK_UCMD_SET_PARAMS:
+    return URINGBLK_IOC_SET_PARAMS;
   default:
     return 0;
   }

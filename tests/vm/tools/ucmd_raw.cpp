@@ -13,6 +13,9 @@
 //                                     order of checks; then IDENTIFY again
 //   ucmd_raw dump OPCODE DEV_ID [--ioctl]
 //                                     print one response: hex, then key=value
+//   ucmd_raw add ID|any [KEY=VALUE...]
+//                                     one raw ADD_DEVICE (no client-side
+//                                     checks): "res=N dev_id=M" or "res=-E..."
 //
 // OPCODE: identify|limits|features|geometry|stats or a number (0x01...).
 // Exit status: 0 when every expectation held, 1 otherwise, 2 on bad usage.
@@ -111,9 +114,33 @@ uint32_t resp_size(uint32_t opcode)
 		return sizeof(uringblk_geometry);
 	case URINGBLK_UCMD_GET_STATS:
 		return sizeof(uringblk_stats);
+	case URINGBLK_UCMD_ADD_DEVICE:
+	case URINGBLK_UCMD_GET_PARAMS:
+		return sizeof(uringblk_dev_params);
+	case URINGBLK_UCMD_LIST_DEVICES:
+		return sizeof(uringblk_dev_list);
 	default:
 		return 0;
 	}
+}
+
+// ABI 1.1 (docs/admin-abi.md): exact payload_len, per-opcode flags, control-node-only commands.
+uint32_t payload_size(uint32_t opcode)
+{
+	return opcode == URINGBLK_UCMD_ADD_DEVICE   ? sizeof(uringblk_dev_params)
+	       : opcode == URINGBLK_UCMD_SET_PARAMS ? sizeof(uringblk_set_params)
+						    : 0;
+}
+
+uint32_t flags_allowed(uint32_t opcode)
+{
+	return opcode == URINGBLK_UCMD_DEL_DEVICE ? URINGBLK_DEL_FORCE : 0;
+}
+
+bool ctl_only(uint32_t opcode)
+{
+	return opcode == URINGBLK_UCMD_ADD_DEVICE || opcode == URINGBLK_UCMD_DEL_DEVICE ||
+	       opcode == URINGBLK_UCMD_LIST_DEVICES;
 }
 
 constexpr std::array<uint32_t, 5> kOurOps = {
@@ -121,12 +148,28 @@ constexpr std::array<uint32_t, 5> kOurOps = {
 	URINGBLK_IOC_GET_GEOMETRY, URINGBLK_IOC_GET_STATS,
 };
 
+// 1.1 device management: create, delete and change devices, or answer a variable length. The
+// fuzz does not send them (a valid ADD/DEL would change the set of devices under test);
+// `errors` sends them only malformed, and GET_PARAMS.
+constexpr std::array<uint32_t, 5> kMgmtOps = {
+	URINGBLK_IOC_ADD_DEVICE, URINGBLK_IOC_DEL_DEVICE, URINGBLK_IOC_LIST_DEVICES,
+	URINGBLK_IOC_GET_PARAMS, URINGBLK_IOC_SET_PARAMS,
+};
+
+bool op_mgmt(uint32_t op)
+{
+	for (uint32_t o : kMgmtOps)
+		if (o == op)
+			return true;
+	return false;
+}
+
 bool op_known(uint32_t op)
 {
 	for (uint32_t o : kOurOps)
 		if (o == op)
 			return true;
-	return false;
+	return op_mgmt(op);
 }
 
 uint32_t op_for(uint32_t nr)
@@ -436,7 +479,7 @@ int predict(Xport x, bool sqe128, uint32_t op, const uringblk_cmd &c, Addr a,
 		return -EPROTO;
 	if (c.hdr.abi_major != URINGBLK_ABI_MAJOR)
 		return -EINVAL;
-	if (c.hdr.flags != 0)
+	if (c.hdr.flags & ~flags_allowed(_IOC_NR(op)))
 		return -EINVAL;
 	if (c.reserved0 || c.reserved[0] || c.reserved[1])
 		return -EINVAL;
@@ -444,10 +487,14 @@ int predict(Xport x, bool sqe128, uint32_t op, const uringblk_cmd &c, Addr a,
 		return -EINVAL;
 	if (c.hdr.payload_len > kMaxPayload)
 		return -EOVERFLOW;
+	if (payload_size(c.hdr.opcode) && c.hdr.payload_len != payload_size(c.hdr.opcode))
+		return -EINVAL;
 	uint32_t size = resp_size(c.hdr.opcode);
 	if (c.len < size)
 		return -EOVERFLOW;
 	if (x == Xport::IoctlBlk) {
+		if (ctl_only(c.hdr.opcode))
+			return -ENOTTY;
 		if (c.dev_id != URINGBLK_DEV_ID_SELF && c.dev_id != own_id)
 			return -EINVAL;
 	} else if (!existing.count(c.dev_id)) {
@@ -549,8 +596,40 @@ struct Tester {
 		uringblk_cmd c = valid(x, URINGBLK_UCMD_IDENTIFY);
 		const uint32_t id_op = URINGBLK_IOC_IDENTIFY;
 
+		// ABI 1.1, without changing any device: GET_PARAMS, and the checks that refuse a
+		// management command before it acts.
+		{
+			const int psz = sizeof(uringblk_dev_params);
+			check(x, "GET_PARAMS", URINGBLK_IOC_GET_PARAMS,
+			      valid(x, URINGBLK_UCMD_GET_PARAMS), psz);
+			check(x, "GET_PARAMS short len", URINGBLK_IOC_GET_PARAMS,
+			      valid(x, URINGBLK_UCMD_GET_PARAMS, psz - 1), -EOVERFLOW);
+			uringblk_cmd g = valid(x, URINGBLK_UCMD_GET_PARAMS);
+			g.hdr.flags = URINGBLK_DEL_FORCE;
+			check(x, "GET_PARAMS with DEL_FORCE", URINGBLK_IOC_GET_PARAMS, g, -EINVAL);
+			uringblk_cmd d = valid(x, URINGBLK_UCMD_DEL_DEVICE);
+			d.hdr.flags = 2;
+			check(x, "DEL_DEVICE unknown flag", URINGBLK_IOC_DEL_DEVICE, d, -EINVAL);
+			uringblk_cmd a = valid(x, URINGBLK_UCMD_ADD_DEVICE);
+			a.dev_id = URINGBLK_DEV_ID_ANY;
+			a.hdr.payload_len = psz - 1;
+			check(x, "ADD_DEVICE payload_len 79", URINGBLK_IOC_ADD_DEVICE, a, -EINVAL);
+			uringblk_cmd sp = valid(x, URINGBLK_UCMD_SET_PARAMS);
+			check(x, "SET_PARAMS payload_len 0", URINGBLK_IOC_SET_PARAMS, sp, -EINVAL);
+			if (x == Xport::IoctlBlk) {
+				uringblk_cmd l = valid(x, URINGBLK_UCMD_LIST_DEVICES);
+				check(x, "LIST_DEVICES on the block device", URINGBLK_IOC_LIST_DEVICES, l,
+				      -ENOTTY);
+				a.hdr.payload_len = psz;
+				arena.poison();
+				std::memset(arena.rw, 0, psz);	// a valid payload: all defaults
+				expect_res(std::string(xname(x)) + " ADD_DEVICE on the block device",
+					   send(x, URINGBLK_IOC_ADD_DEVICE, a), -ENOTTY);
+			}
+		}
+
 		// Step 1: unknown commands.
-		for (uint32_t nr : {0x00u, 0x04u, 0x07u, 0x08u, 0xffu}) {
+		for (uint32_t nr : {0x00u, 0x04u, 0x0cu, 0x0du, 0xffu}) {
 			uringblk_cmd u = c;
 			u.hdr.opcode = static_cast<__u16>(nr);
 			check(x, "unknown nr " + std::to_string(nr), op_for(nr), u, unknown);
@@ -567,10 +646,11 @@ struct Tester {
 			u.hdr.abi_major = static_cast<__u16>(maj);
 			check(x, "abi_major " + std::to_string(maj), id_op, u, -EINVAL);
 		}
-		for (unsigned min : {1u, 7u, 0xffffu}) {
+		// 1.0 clients (minor 0) and newer ones are both served.
+		for (unsigned min : {0u, 1u, 7u, 0xffffu}) {
 			uringblk_cmd u = c;
 			u.hdr.abi_minor = static_cast<__u16>(min);
-			check(x, "newer abi_minor " + std::to_string(min), id_op, u, idsz);
+			check(x, "abi_minor " + std::to_string(min), id_op, u, idsz);
 		}
 		// Flags, reserved fields, opcode mismatch.
 		for (unsigned fl : {1u, 0x8000u}) {
@@ -677,7 +757,7 @@ struct Tester {
 			      x == Xport::IoctlBlk ? -EINVAL : -ENODEV);
 			u = c;
 			u.hdr.abi_major = 9;
-			check(x, "order: cmd_op before header", op_for(0x07), u, unknown);
+			check(x, "order: cmd_op before header", op_for(0x0c), u, unknown);
 		}
 		// Permission: every command needs CAP_SYS_ADMIN.
 		if (!set_cap_sys_admin(false)) {
@@ -687,7 +767,7 @@ struct Tester {
 			uringblk_cmd u = c;
 			u.hdr.abi_major = 5;
 			check(x, "without CAP_SYS_ADMIN, bad header", id_op, u, -EPERM);
-			check(x, "without CAP_SYS_ADMIN, unknown cmd_op", op_for(0x07), c, unknown);
+			check(x, "without CAP_SYS_ADMIN, unknown cmd_op", op_for(0x0c), c, unknown);
 			if (!set_cap_sys_admin(true)) {
 				std::fprintf(stderr, "ucmd_raw: cannot restore CAP_SYS_ADMIN\n");
 				std::exit(1);
@@ -728,7 +808,7 @@ struct Tester {
 		expect_res("uring_cmd without SQE128 ring", uring_cmd1(r64, fds.ctl, URINGBLK_IOC_IDENTIFY, c),
 			   -EPROTO);
 		expect_res("uring_cmd without SQE128 ring, unknown cmd_op",
-			   uring_cmd1(r64, fds.ctl, op_for(0x07), c), -EOPNOTSUPP);
+			   uring_cmd1(r64, fds.ctl, op_for(0x0c), c), -EOPNOTSUPP);
 		expect_res("uring_cmd on IOPOLL ring",
 			   uring_cmd1(riopoll, fds.ctl, URINGBLK_IOC_IDENTIFY, c), -EOPNOTSUPP);
 		expect(arena.untouched_outside(0, 0), "refused uring_cmds wrote nothing");
@@ -953,6 +1033,8 @@ int cmd_fuzz(unsigned long n, uint64_t seed, uint32_t dev_id)
 		if (x == Xport::IoctlCtl)
 			while (vfs_ioctl_type(op))
 				op = static_cast<uint32_t>(rng());
+		if (op_mgmt(op))	// never create or delete devices here
+			op = op_for(0x0c + static_cast<uint32_t>(rng() % 4));
 
 		// header and fields: each one valid most of the time
 		uint32_t nr = op_known(op) ? _IOC_NR(op) : static_cast<uint32_t>(rng() % 8);
@@ -1271,6 +1353,7 @@ int usage()
 		     "usage: ucmd_raw [-v] errors DEV_ID\n"
 		     "       ucmd_raw [-v] fuzz N SEED DEV_ID\n"
 		     "       ucmd_raw dump OPCODE DEV_ID [--ioctl]\n"
+		     "       ucmd_raw add ID|any [KEY=VALUE...]\n"
 		     "OPCODE: identify|limits|features|geometry|stats or a number\n");
 	return 2;
 }
@@ -1290,6 +1373,77 @@ bool parse_u32(const char *s, uint32_t &v)
 		return false;
 	v = static_cast<uint32_t>(x);
 	return true;
+}
+
+// ucmd_raw add ID|any [KEY=VALUE...]: one ADD_DEVICE over URING_CMD with the raw payload, the
+// library's client-side checks bypassed (to see what the kernel itself refuses). Prints
+// "res=N dev_id=M" or "res=-ERRNO"; exit 0 on success, 1 on failure.
+int cmd_add(const std::vector<std::string> &args)
+{
+	uringblk_dev_params p;
+	std::memset(&p, 0, sizeof(p));
+	uint32_t want = URINGBLK_DEV_ID_ANY;
+	if (args[1] != "any" && !parse_u32(args[1].c_str(), want))
+		return usage();
+	struct Key {
+		const char *name;
+		size_t off, size;
+	};
+#define UBK_KEY(f) Key{#f, offsetof(uringblk_dev_params, f), sizeof(p.f)}
+	const Key keys[] = {
+		UBK_KEY(capacity_mb), UBK_KEY(logical_block_size), UBK_KEY(nr_hw_queues),
+		UBK_KEY(poll_queues), UBK_KEY(queue_depth), UBK_KEY(max_io_size_kb),
+		UBK_KEY(io_timeout_ms), UBK_KEY(write_cache), UBK_KEY(discard),
+		UBK_KEY(write_zeroes), UBK_KEY(poll), UBK_KEY(state),
+	};
+#undef UBK_KEY
+	for (size_t i = 2; i < args.size(); i++) {
+		const std::string &kv = args[i];
+		const size_t eq = kv.find('=');
+		if (eq == std::string::npos)
+			return usage();
+		const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+		if (k == "serial_suffix") {
+			if (v.size() > sizeof(p.serial_suffix))
+				return usage();
+			std::memcpy(p.serial_suffix, v.data(), v.size());
+			continue;
+		}
+		if (k == "reserved0") {
+			uint64_t x;
+			if (!parse_u64(v.c_str(), x))
+				return usage();
+			p.reserved[0] = x;
+			continue;
+		}
+		bool found = false;
+		uint32_t x;
+		for (const auto &key : keys)
+			if (k == key.name && parse_u32(v.c_str(), x)) {
+				const __u8 b = static_cast<__u8>(x);
+				std::memcpy(reinterpret_cast<char *>(&p) + key.off,
+					    key.size == 1 ? static_cast<const void *>(&b) : &x, key.size);
+				found = true;
+			}
+		if (!found)
+			return usage();
+	}
+	int fd = open(kCtlPath, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		std::fprintf(stderr, "ucmd_raw: open %s: %s\n", kCtlPath, std::strerror(errno));
+		return 1;
+	}
+	Ring ring(IORING_SETUP_SQE128, 4);
+	uringblk_cmd c = make_cmd(URINGBLK_UCMD_ADD_DEVICE, want, &p, sizeof(p));
+	c.hdr.payload_len = sizeof(p);
+	const int r = ring.err ? ring.err : uring_cmd1(ring, fd, URINGBLK_IOC_ADD_DEVICE, c);
+	close(fd);
+	if (r < 0) {
+		std::printf("res=%s\n", errname(r).c_str());
+		return 1;
+	}
+	std::printf("res=%d dev_id=%u state=%u\n", r, p.dev_id, p.state);
+	return 0;
 }
 
 }  // namespace
@@ -1316,5 +1470,7 @@ int main(int argc, char **argv)
 	if (sub == "dump" && (args.size() == 3 || (args.size() == 4 && args[3] == "--ioctl")) &&
 	    parse_opcode(args[1], nr) && parse_u32(args[2].c_str(), dev_id))
 		return cmd_dump(nr, dev_id, args.size() == 4);
+	if (sub == "add" && args.size() >= 2)
+		return cmd_add(args);
 	return usage();
 }

@@ -10,9 +10,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <uringblk/admin/devices_cli.hpp>
 #include <uringblk/admin/format.hpp>
 #include <uringblk/admin/inject_cli.hpp>
 #include <uringblk/admin/metrics.hpp>
+#include <uringblk/control.hpp>
 #include <uringblk/device.hpp>
 #include <uringblk/sysfs.hpp>
 
@@ -31,6 +33,21 @@ std::string device_path_from_arg(std::string_view arg) {
   return std::string(arg);
 }
 
+int Reply::fail(const Error &e) const {
+  err << format_error(subcommand, device, e);
+  if (format == OutputFormat::json)
+    out << render_json(error_json(subcommand, device, e));
+  return kExitFailed;
+}
+
+int Reply::emit(const Json &j, const std::string &text) const {
+  if (format == OutputFormat::json)
+    out << render_json(j);
+  else
+    out << text;
+  return kExitOk;
+}
+
 namespace {
 
 struct Context {
@@ -44,10 +61,7 @@ struct Context {
   std::string textfile_dir;         // metrics --textfile
 
   int fail(const Error &e) const {
-    err << format_error(subcommand, device, e);
-    if (format == OutputFormat::json)
-      out << render_json(error_json(subcommand, device, e));
-    return kExitFailed;
+    return Reply{format, std::string(subcommand), device, out, err}.fail(e);
   }
 };
 
@@ -67,10 +81,51 @@ int device_command(const Context &ctx, Fetch fetch, Text text, ToJson to_json) {
   return kExitOk;
 }
 
+// ABI 1.1: the devices LIST_DEVICES names, with their GET_PARAMS answer (empty when the module
+// speaks 1.0, or the control node cannot be used: then sysfs alone, as before).
+struct Listing {
+  std::vector<DeviceInfo> devices;
+  std::vector<std::optional<DevParams>> params;
+};
+
+std::optional<Listing> list_over_control(Transport transport,
+                                         const std::vector<DeviceInfo> &sysfs) {
+  auto ctl = Control::open(transport);
+  if (!ctl)
+    return std::nullopt;
+  auto ids = ctl->list_devices();
+  if (!ids)
+    return std::nullopt;
+  Listing l;
+  for (const std::uint32_t id : ids->ids) {
+    auto it = std::find_if(sysfs.begin(), sysfs.end(),
+                           [&](const DeviceInfo &d) { return d.dev_id == id; });
+    DeviceInfo info;
+    if (it != sysfs.end())
+      info = *it;
+    else { // created a moment ago, or its disk is not in sysfs (yet)
+      info.name = "uringblk" + std::to_string(id);
+      info.path = device_node(id);
+      info.dev_id = id;
+    }
+    l.devices.push_back(std::move(info));
+    auto p = ctl->get_params(id);
+    l.params.push_back(p ? std::optional<DevParams>(*p) : std::nullopt);
+  }
+  return l;
+}
+
 int cmd_list(const Context &ctx) {
   auto devs = list_devices();
   if (!devs)
     return ctx.fail(devs.error());
+  if (auto l = list_over_control(ctx.transport, *devs)) {
+    if (ctx.format == OutputFormat::json)
+      ctx.out << render_json(list_json(l->devices, l->params));
+    else
+      ctx.out << list_text(l->devices, l->params);
+    return kExitOk;
+  }
   if (ctx.format == OutputFormat::json)
     ctx.out << render_json(list_json(*devs));
   else
@@ -210,7 +265,9 @@ struct Command {
 };
 
 constexpr std::array<Command, 8> kCommands{{
-    {"list", "List uringblk devices (from sysfs)", Operand::none, cmd_list},
+    {"list",
+     "List uringblk devices (LIST_DEVICES and GET_PARAMS with a 1.1 module, else from sysfs)",
+     Operand::none, cmd_list},
     {"identify", "Send IDENTIFY: model, firmware, capacity, features, queues", Operand::device,
      cmd_identify},
     {"limits", "Send GET_LIMITS: queue and I/O limits", Operand::device, cmd_limits},
@@ -287,6 +344,7 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
     subs.emplace_back(sub, &c);
   }
   const InjectCommand inject(app, add_common);
+  const DevicesCommand devices_cmd(app, add_common);
 
   try {
     app.parse(argc, argv);
@@ -309,6 +367,9 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
 
   if (inject.parsed())
     return inject.run(parse_output_format(format).value_or(OutputFormat::normal), out, err);
+  if (devices_cmd.parsed())
+    return devices_cmd.run(parse_output_format(format).value_or(OutputFormat::normal),
+                           parse_transport(transport).value_or(Transport::uring_cmd), out, err);
   for (const auto &[sub, cmd] : subs) {
     if (!sub->parsed())
       continue;

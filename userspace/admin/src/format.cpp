@@ -175,6 +175,35 @@ const std::array<FieldSpec<Geometry>, 7> kGeometry{{
     UBK_FIELD(Geometry, sectors_per_track),
 }};
 
+Json switch_json(std::uint8_t v) { return std::string(switch_name(v)); }
+
+const std::array<FieldSpec<DevParams>, 17> kParams{{
+    {"name", [](const DevParams &x) -> Json { return "uringblk" + std::to_string(x.dev_id); }},
+    UBK_FIELD(DevParams, dev_id),
+    {"runtime",
+     [](const DevParams &x) -> Json { return (x.state & URINGBLK_DEV_S_RUNTIME) != 0; },
+     [](const DevParams &x) -> std::string {
+       return (x.state & URINGBLK_DEV_S_RUNTIME) ? "yes (created at run time)"
+                                                 : "no (created at module load)";
+     }},
+    UBK_FIELD(DevParams, capacity_mb),
+    {"capacity_bytes",
+     [](const DevParams &x) -> Json { return std::uint64_t{x.capacity_mb} << 20; },
+     [](const DevParams &x) { return bytes_text(std::uint64_t{x.capacity_mb} << 20); }},
+    UBK_FIELD(DevParams, logical_block_size),
+    UBK_FIELD(DevParams, nr_hw_queues),
+    UBK_FIELD(DevParams, poll_queues),
+    UBK_FIELD(DevParams, queue_depth),
+    UBK_FIELD(DevParams, max_io_size_kb),
+    UBK_FIELD(DevParams, io_timeout_ms),
+    {"write_cache", [](const DevParams &x) { return switch_json(x.write_cache); }},
+    {"discard", [](const DevParams &x) { return switch_json(x.discard); }},
+    {"write_zeroes", [](const DevParams &x) { return switch_json(x.write_zeroes); }},
+    {"poll", [](const DevParams &x) { return switch_json(x.poll); }},
+    {"serial_suffix", [](const DevParams &x) -> Json { return serial_suffix(x); }},
+    {"state", [](const DevParams &x) -> Json { return x.state; }, nullptr, false},
+}};
+
 #undef UBK_FIELD
 
 } // namespace
@@ -213,18 +242,28 @@ std::string stats_text(const Stats &s, std::string_view device) {
   return render_fields(title("Statistics", device), f);
 }
 
-std::string list_text(std::span<const DeviceInfo> devices) {
-  const std::array<std::string, 5> head{"Node", "Model", "Serial", "Capacity", "Firmware"};
-  std::vector<std::array<std::string, 5>> rows;
-  for (const auto &d : devices)
+std::string list_text(std::span<const DeviceInfo> devices,
+                      std::span<const std::optional<DevParams>> params) {
+  const bool origin = !params.empty();
+  std::vector<std::string> head{"Node", "Model", "Serial", "Capacity", "Firmware"};
+  if (origin)
+    head.emplace_back("Origin");
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const auto &d = devices[i];
     rows.push_back({d.path, d.model, d.serial, human_bytes(d.capacity_bytes), d.firmware});
-  std::array<std::size_t, 5> w{};
+    if (origin)
+      rows.back().emplace_back(i >= params.size() || !params[i] ? "?"
+                               : (params[i]->state & URINGBLK_DEV_S_RUNTIME) ? "runtime"
+                                                                              : "load");
+  }
+  std::vector<std::size_t> w(head.size());
   for (std::size_t c = 0; c < w.size(); ++c) {
     w[c] = head[c].size();
     for (const auto &r : rows)
       w[c] = std::max(w[c], r[c].size());
   }
-  auto line = [&](const std::array<std::string, 5> &cells) {
+  auto line = [&](const std::vector<std::string> &cells) {
     std::string s;
     for (std::size_t c = 0; c < cells.size(); ++c) {
       if (c)
@@ -236,9 +275,9 @@ std::string list_text(std::span<const DeviceInfo> devices) {
     return s + '\n';
   };
   std::string out = line(head);
-  std::array<std::string, 5> dashes;
+  std::vector<std::string> dashes;
   for (std::size_t c = 0; c < w.size(); ++c)
-    dashes[c] = std::string(w[c], '-');
+    dashes.emplace_back(w[c], '-');
   out += line(dashes);
   for (const auto &r : rows)
     out += line(r);
@@ -274,10 +313,12 @@ Json stats_json(const Stats &s, std::string_view device) {
   return j;
 }
 
-Json list_json(std::span<const DeviceInfo> devices) {
+Json list_json(std::span<const DeviceInfo> devices,
+               std::span<const std::optional<DevParams>> params) {
   Json j = versioned();
   Json arr = Json::array();
-  for (const auto &d : devices) {
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const auto &d = devices[i];
     Json e;
     e["name"] = d.name;
     e["path"] = d.path;
@@ -287,9 +328,66 @@ Json list_json(std::span<const DeviceInfo> devices) {
     e["model"] = d.model;
     e["serial"] = d.serial;
     e["firmware"] = d.firmware;
+    if (!params.empty()) { // ABI 1.1
+      const bool known = i < params.size() && params[i].has_value();
+      e["runtime"] = known ? Json((params[i]->state & URINGBLK_DEV_S_RUNTIME) != 0) : Json();
+      e["params"] = known ? params_fields_json(*params[i]) : Json();
+    }
     arr.push_back(std::move(e));
   }
   j["devices"] = std::move(arr);
+  return j;
+}
+
+// ---- device management -------------------------------------------------------
+
+std::string device_node(std::uint32_t dev_id) { return "/dev/uringblk" + std::to_string(dev_id); }
+
+std::string params_text(const DevParams &p, std::string_view title_what, std::string_view device) {
+  return fields_text(kParams, p, title_what, device);
+}
+
+Json params_json(const DevParams &p, std::string_view device) {
+  return fields_json(kParams, p, device);
+}
+
+Json params_fields_json(const DevParams &p) {
+  Json j;
+  for (const auto &s : kParams)
+    j[std::string(s.key)] = s.json(p);
+  return j;
+}
+
+std::string delete_text(std::string_view device, bool force) {
+  return std::string(device) + ": deleted" + (force ? " (forced)" : "") + "\n";
+}
+
+Json delete_json(std::string_view device, bool force) {
+  Json j = header(device);
+  j["deleted"] = true;
+  j["force"] = force;
+  return j;
+}
+
+std::string set_text(const SetParams &s, std::string_view device) {
+  std::string out;
+  if (s.mask & URINGBLK_SET_WRITE_CACHE)
+    out += std::string(device) + ": write_cache " + (s.write_cache ? "on" : "off") + "\n";
+  if (s.mask & URINGBLK_SET_MAX_SECTORS_KB)
+    out += std::string(device) + ": max_sectors_kb " + num(s.max_sectors_kb) + "\n";
+  if (s.mask & URINGBLK_SET_INJECT_RESET)
+    out += std::string(device) + ": error injection rules reset\n";
+  return out;
+}
+
+Json set_json(const SetParams &s, std::string_view device) {
+  Json j = header(device);
+  if (s.mask & URINGBLK_SET_WRITE_CACHE)
+    j["write_cache"] = s.write_cache ? "on" : "off";
+  if (s.mask & URINGBLK_SET_MAX_SECTORS_KB)
+    j["max_sectors_kb"] = s.max_sectors_kb;
+  if (s.mask & URINGBLK_SET_INJECT_RESET)
+    j["inject_reset"] = true;
   return j;
 }
 

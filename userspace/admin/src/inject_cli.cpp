@@ -41,30 +41,19 @@ int InjectCommand::run(OutputFormat format, std::ostream &out, std::ostream &err
   const CLI::App *sub = add_->parsed() ? add_ : list_->parsed() ? list_ : clear_;
   const std::string subcommand = "inject " + sub->get_name();
   const std::string device = device_path_from_arg(device_);
-  auto fail = [&](const Error &e) {
-    err << format_error(subcommand, device, e);
-    if (format == OutputFormat::json)
-      out << render_json(error_json(subcommand, device, e));
-    return static_cast<int>(kExitFailed);
-  };
-  auto emit = [&](const Json &j, const std::string &text) {
-    if (format == OutputFormat::json)
-      out << render_json(j);
-    else
-      out << text;
-  };
+  const Reply reply{format, subcommand, device, out, err};
 
   // Rules are checked against the driver's grammar before anything is written.
   std::vector<InjectRule> rules;
   for (const auto &text : rules_) {
     auto r = parse_inject_rule(text);
     if (!r)
-      return fail(r.error());
+      return reply.fail(r.error());
     rules.push_back(*r);
   }
   auto name = uringblk_name_from_path(device);
   if (!name)
-    return fail(name.error());
+    return reply.fail(name.error());
 
   if (sub == add_) {
     for (std::size_t i = 0; i < rules.size(); ++i) {
@@ -82,19 +71,19 @@ int InjectCommand::run(OutputFormat format, std::ostream &out, std::ostream &err
         return static_cast<int>(kExitFailed);
       }
     }
-    emit(inject_add_json(rules, device), inject_add_text(rules, device));
+    reply.emit(inject_add_json(rules, device), inject_add_text(rules, device));
     return kExitOk;
   }
   if (sub == clear_) {
     if (auto r = inject_clear(*name); !r)
-      return fail(r.error());
-    emit(inject_clear_json(device), inject_clear_text(device));
+      return reply.fail(r.error());
+    reply.emit(inject_clear_json(device), inject_clear_text(device));
     return kExitOk;
   }
   auto listed = inject_list(*name);
   if (!listed)
-    return fail(listed.error());
-  emit(inject_list_json(*listed, device), inject_list_text(*listed, device));
+    return reply.fail(listed.error());
+  reply.emit(inject_list_json(*listed, device), inject_list_text(*listed, device));
   return kExitOk;
 }
 

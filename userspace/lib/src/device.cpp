@@ -2,7 +2,6 @@
 #include <uringblk/device.hpp>
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -159,8 +158,8 @@ Result<std::size_t> Device::execute(std::uint16_t opcode, std::span<std::byte> r
     return Error::from_errno(EINVAL, command, "unknown opcode " + std::to_string(opcode));
 
   if (impl_->effective == Transport::uring_cmd) {
-    const uringblk_cmd cmd = make_cmd(opcode, impl_->dev_id, response);
-    const int res = impl_->ring->execute(impl_->ctl_fd.get(), cmd_op, cmd);
+    uringblk_cmd cmd = make_cmd(opcode, impl_->dev_id, response);
+    const int res = run_admin_cmd(&*impl_->ring, impl_->ctl_fd.get(), cmd_op, cmd);
     if (res >= 0)
       return static_cast<std::size_t>(res);
     if (!(impl_->requested == Transport::automatic && res == -EOPNOTSUPP))
@@ -173,13 +172,10 @@ Result<std::size_t> Device::execute(std::uint16_t opcode, std::span<std::byte> r
   }
 
   uringblk_cmd cmd = make_cmd(opcode, URINGBLK_DEV_ID_SELF, response);
-  int ret;
-  do
-    ret = ::ioctl(impl_->blk_fd.get(), cmd_op, &cmd);
-  while (ret < 0 && errno == EINTR);
-  if (ret < 0)
-    return Error::from_errno(errno, command);
-  return static_cast<std::size_t>(ret);
+  const int res = run_admin_cmd(nullptr, impl_->blk_fd.get(), cmd_op, cmd);
+  if (res < 0)
+    return Error::from_errno(-res, command);
+  return static_cast<std::size_t>(res);
 }
 
 namespace {
@@ -187,15 +183,8 @@ namespace {
 template <class Raw> Result<Raw> run(Device &dev, std::uint16_t opcode) {
   Raw raw;
   std::memset(&raw, 0, sizeof(raw));
-  auto bytes = std::as_writable_bytes(std::span(&raw, 1));
-  auto n = dev.execute(opcode, bytes);
-  if (!n)
-    return n.error();
-  if (*n < sizeof(raw))
-    return Error::from_errno(EPROTO, std::string(opcode_name(opcode)),
-                             "short response: " + std::to_string(*n) + " of " +
-                                 std::to_string(sizeof(raw)) + " bytes");
-  return raw;
+  return fixed_response(opcode, dev.execute(opcode, std::as_writable_bytes(std::span(&raw, 1))),
+                        raw);
 }
 
 } // namespace

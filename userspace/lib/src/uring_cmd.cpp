@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <uringblk/uring_cmd.hpp>
 
+#include <sys/ioctl.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <string>
 #include <vector>
 
 namespace uringblk {
@@ -43,6 +47,16 @@ std::uint32_t cmd_op_for(std::uint16_t opcode) noexcept {
     return URINGBLK_IOC_GET_GEOMETRY;
   case URINGBLK_UCMD_GET_STATS:
     return URINGBLK_IOC_GET_STATS;
+  case URINGBLK_UCMD_ADD_DEVICE:
+    return URINGBLK_IOC_ADD_DEVICE;
+  case URINGBLK_UCMD_DEL_DEVICE:
+    return URINGBLK_IOC_DEL_DEVICE;
+  case URINGBLK_UCMD_LIST_DEVICES:
+    return URINGBLK_IOC_LIST_DEVICES;
+  case URINGBLK_UCMD_GET_PARAMS:
+    return URINGBLK_IOC_GET_PARAMS;
+  case URINGBLK_UCMD_SET_PARAMS:
+    return URINGBLK_IOC_SET_PARAMS;
   default:
     return 0;
   }
@@ -60,20 +74,30 @@ std::string_view opcode_name(std::uint16_t opcode) noexcept {
     return "GET_GEOMETRY";
   case URINGBLK_UCMD_GET_STATS:
     return "GET_STATS";
+  case URINGBLK_UCMD_ADD_DEVICE:
+    return "ADD_DEVICE";
+  case URINGBLK_UCMD_DEL_DEVICE:
+    return "DEL_DEVICE";
+  case URINGBLK_UCMD_LIST_DEVICES:
+    return "LIST_DEVICES";
+  case URINGBLK_UCMD_GET_PARAMS:
+    return "GET_PARAMS";
+  case URINGBLK_UCMD_SET_PARAMS:
+    return "SET_PARAMS";
   default:
     return "UNKNOWN";
   }
 }
 
-uringblk_cmd make_cmd(std::uint16_t opcode, std::uint32_t dev_id,
-                      std::span<std::byte> response) noexcept {
+uringblk_cmd make_cmd(std::uint16_t opcode, std::uint32_t dev_id, std::span<std::byte> response,
+                      std::uint16_t flags, std::uint32_t payload_len) noexcept {
   uringblk_cmd cmd;
   std::memset(&cmd, 0, sizeof(cmd));
   cmd.hdr.abi_major = URINGBLK_ABI_MAJOR;
   cmd.hdr.abi_minor = URINGBLK_ABI_MINOR;
   cmd.hdr.opcode = opcode;
-  cmd.hdr.flags = 0;
-  cmd.hdr.payload_len = 0;
+  cmd.hdr.flags = flags;
+  cmd.hdr.payload_len = payload_len;
   cmd.dev_id = dev_id;
   cmd.addr = reinterpret_cast<std::uintptr_t>(response.data());
   cmd.len = static_cast<std::uint32_t>(response.size());
@@ -136,7 +160,8 @@ int UringCmdRing::execute(int fd, std::uint32_t cmd_op, const uringblk_cmd &cmd)
   io_uring *ring = &ring_->ring;
 
   auto *user = reinterpret_cast<std::byte *>(static_cast<std::uintptr_t>(cmd.addr));
-  const std::size_t len = user ? cmd.len : 0;
+  // The payload (if any) is read from the same buffer: copy whichever is longer.
+  const std::size_t len = user ? std::max<std::size_t>(cmd.len, cmd.hdr.payload_len) : 0;
   std::unique_ptr<std::byte[]> bounce(new (std::nothrow) std::byte[len ? len : 1]);
   if (!bounce)
     return -ENOMEM;
@@ -199,6 +224,22 @@ int UringCmdRing::execute(int fd, std::uint32_t cmd_op, const uringblk_cmd &cmd)
   if (len)
     std::memcpy(user, bounce.get(), len);
   return res;
+}
+
+Error short_response(std::uint16_t opcode, std::size_t got, std::size_t want) {
+  return Error::from_errno(EPROTO, std::string(opcode_name(opcode)),
+                           "short response: " + std::to_string(got) + " of " +
+                               std::to_string(want) + " bytes");
+}
+
+int run_admin_cmd(UringCmdRing *ring, int fd, std::uint32_t cmd_op, uringblk_cmd &cmd) noexcept {
+  if (ring)
+    return ring->execute(fd, cmd_op, cmd);
+  int ret;
+  do
+    ret = ::ioctl(fd, cmd_op, &cmd);
+  while (ret < 0 && errno == EINTR);
+  return ret < 0 ? -errno : ret;
 }
 
 } // namespace uringblk

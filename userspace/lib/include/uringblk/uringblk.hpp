@@ -4,8 +4,10 @@
 
 #include <linux/uringblk.h>
 
+#include <uringblk/control.hpp>
 #include <uringblk/device.hpp>
 #include <uringblk/inject.hpp>
+#include <uringblk/params.hpp>
 #include <uringblk/result.hpp>
 #include <uringblk/sysfs.hpp>
 #include <uringblk/types.hpp>

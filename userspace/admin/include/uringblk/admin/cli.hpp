@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <uringblk/admin/format.hpp>
+
 namespace uringblk::admin {
 
 enum ExitCode : int {
@@ -17,6 +19,21 @@ enum ExitCode : int {
 /// The device argument as a path: "/dev/uringblk0" and other paths are kept, "uringblk0"
 /// becomes "/dev/uringblk0", "0" becomes "/dev/uringblk0".
 std::string device_path_from_arg(std::string_view arg);
+
+/// Where a subcommand's result goes: the text or the JSON on out; a failure as one line on err
+/// (and the error object on out with JSON).
+struct Reply {
+  OutputFormat format;
+  std::string subcommand;
+  std::string device;
+  std::ostream &out;
+  std::ostream &err;
+
+  /// Prints the failure; returns kExitFailed.
+  int fail(const Error &e) const;
+  /// Prints j or text, as the format says; returns kExitOk.
+  int emit(const Json &j, const std::string &text) const;
+};
 
 /// Parse argv, run the subcommand, print to out/err; returns the exit code.
 int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err);

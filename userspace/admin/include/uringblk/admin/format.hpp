@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <uringblk/inject.hpp>
+#include <uringblk/params.hpp>
 #include <uringblk/result.hpp>
 #include <uringblk/sysfs.hpp>
 #include <uringblk/types.hpp>
@@ -49,7 +50,10 @@ std::string limits_text(const Limits &l, std::string_view device);
 std::string features_text(const Features &f, std::string_view device);
 std::string geometry_text(const Geometry &g, std::string_view device);
 std::string stats_text(const Stats &s, std::string_view device);
-std::string list_text(std::span<const DeviceInfo> devices);
+/// `params` (ABI 1.1: LIST_DEVICES + GET_PARAMS, one per device, nullopt if it could not be read)
+/// adds an Origin column ("runtime" or "load"); empty on a 1.0 module.
+std::string list_text(std::span<const DeviceInfo> devices,
+                      std::span<const std::optional<DevParams>> params = {});
 std::string reset_stats_text(std::string_view device);
 
 // JSON output (schema version kJsonVersion).
@@ -58,9 +62,26 @@ Json limits_json(const Limits &l, std::string_view device);
 Json features_json(const Features &f, std::string_view device);
 Json geometry_json(const Geometry &g, std::string_view device);
 Json stats_json(const Stats &s, std::string_view device);
-Json list_json(std::span<const DeviceInfo> devices);
+/// With `params` (ABI 1.1) every device also gets "runtime" (bool, null if unknown) and
+/// "params" (as in params_json, null if unknown).
+Json list_json(std::span<const DeviceInfo> devices,
+               std::span<const std::optional<DevParams>> params = {});
 Json reset_stats_json(std::string_view device);
 Json error_json(std::string_view subcommand, std::string_view device, const Error &e);
+
+// Device management (ABI 1.1): create, params, delete, set.
+/// "/dev/uringblkN" of a device index.
+std::string device_node(std::uint32_t dev_id);
+/// The resolved parameters of a device (create, params), fields as in params_fields_json.
+std::string params_text(const DevParams &p, std::string_view title_what, std::string_view device);
+Json params_json(const DevParams &p, std::string_view device);
+/// The parameter fields alone (no version/device): name, dev_id, runtime, capacity_mb, ...
+Json params_fields_json(const DevParams &p);
+std::string delete_text(std::string_view device, bool force);
+Json delete_json(std::string_view device, bool force);
+/// What SET_PARAMS changed: "write_cache", "max_sectors_kb", "inject_reset" as given in s.mask.
+std::string set_text(const SetParams &s, std::string_view device);
+Json set_json(const SetParams &s, std::string_view device);
 
 // Error injection (inject add|list|clear): rules are shown as the lines that create them.
 std::string inject_list_text(std::span<const InjectRule> rules, std::string_view device);

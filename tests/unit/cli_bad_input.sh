@@ -85,6 +85,12 @@ if [ -x "$ADMIN" ]; then
 	want 2 "--max-sectors-kb" "$ADMIN" set 0 --max-sectors-kb x
 	want 2 "--write-cache" "$ADMIN" set 0 --write-cache 1
 	want 2 "device is required" "$ADMIN" set --inject-reset
+	# power-cut: the mode and the seed go together; checked before the control node is opened
+	want 2 "--mode torn needs --seed N" "$ADMIN" power-cut 0 --mode torn
+	want 2 "--seed is for --mode random or torn" "$ADMIN" power-cut 0 --seed 3
+	want 2 "sideways not in" "$ADMIN" power-cut 0 --mode sideways
+	want 2 "--seed" "$ADMIN" power-cut 0 --mode random --seed -1
+	want 2 "device is required" "$ADMIN" power-cut
 	# Without the module: the control node is named.
 	if [ ! -e /dev/uringblk-ctl ]; then
 		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" create

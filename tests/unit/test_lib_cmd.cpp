@@ -36,10 +36,12 @@ TEST_CASE("cmd_op_for maps opcodes to URINGBLK_IOC_*", "[lib][cmd]") {
   CHECK(cmd_op_for(URINGBLK_UCMD_LIST_DEVICES) == URINGBLK_IOC_LIST_DEVICES);
   CHECK(cmd_op_for(URINGBLK_UCMD_GET_PARAMS) == URINGBLK_IOC_GET_PARAMS);
   CHECK(cmd_op_for(URINGBLK_UCMD_SET_PARAMS) == URINGBLK_IOC_SET_PARAMS);
-  CHECK(cmd_op_for(0x0c) == 0);
+  CHECK(cmd_op_for(URINGBLK_UCMD_POWER_CUT) == URINGBLK_IOC_POWER_CUT);
+  CHECK(cmd_op_for(0x0d) == 0);
   CHECK(opcode_name(URINGBLK_UCMD_ADD_DEVICE) == "ADD_DEVICE");
   CHECK(opcode_name(URINGBLK_UCMD_SET_PARAMS) == "SET_PARAMS");
-  CHECK(opcode_name(0x0c) == "UNKNOWN");
+  CHECK(opcode_name(URINGBLK_UCMD_POWER_CUT) == "POWER_CUT");
+  CHECK(opcode_name(0x0d) == "UNKNOWN");
 }
 
 TEST_CASE("make_cmd fills header, dev_id and the response buffer", "[lib][cmd]") {

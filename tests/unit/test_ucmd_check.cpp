@@ -32,6 +32,8 @@ uringblk_cmd good_cmd(uint32_t opcode)
 		c.hdr.payload_len = 80;
 	else if (opcode == URINGBLK_UCMD_SET_PARAMS)
 		c.hdr.payload_len = 32;
+	else if (opcode == URINGBLK_UCMD_POWER_CUT)
+		c.hdr.payload_len = 16;
 	return c;
 }
 
@@ -39,7 +41,7 @@ constexpr uint32_t kOps[] = {
 	URINGBLK_IOC_IDENTIFY, URINGBLK_IOC_GET_LIMITS, URINGBLK_IOC_GET_FEATURES,
 	URINGBLK_IOC_GET_GEOMETRY, URINGBLK_IOC_GET_STATS,
 	URINGBLK_IOC_ADD_DEVICE, URINGBLK_IOC_DEL_DEVICE, URINGBLK_IOC_LIST_DEVICES,
-	URINGBLK_IOC_GET_PARAMS, URINGBLK_IOC_SET_PARAMS,
+	URINGBLK_IOC_GET_PARAMS, URINGBLK_IOC_SET_PARAMS, URINGBLK_IOC_POWER_CUT,
 };
 constexpr size_t kNrOps = sizeof(kOps) / sizeof(kOps[0]);
 
@@ -67,13 +69,16 @@ int reference_check(const uringblk_cmd &c, uint32_t op)
 		return -EINVAL;
 	if (c.hdr.payload_len > 4096)
 		return -EOVERFLOW;
-	// Exact payload_len: ADD_DEVICE 80 (dev_params), SET_PARAMS 32 (set_params).
+	// Exact payload_len: ADD_DEVICE 80 (dev_params), SET_PARAMS 32 (set_params),
+	// POWER_CUT 16 (power_cut).
 	if ((c.hdr.opcode == 0x07 && c.hdr.payload_len != 80) ||
-	    (c.hdr.opcode == 0x0b && c.hdr.payload_len != 32))
+	    (c.hdr.opcode == 0x0b && c.hdr.payload_len != 32) ||
+	    (c.hdr.opcode == 0x0c && c.hdr.payload_len != 16))
 		return -EINVAL;
 	// IDENTIFY 120, GET_LIMITS 48, GET_FEATURES 8, GET_GEOMETRY 20, GET_STATS 104,
-	// ADD_DEVICE 80, DEL_DEVICE -, LIST_DEVICES 16, GET_PARAMS 80, SET_PARAMS -.
-	static const uint32_t sizes[] = {0, 120, 48, 8, 0, 20, 104, 80, 0, 16, 80, 0};
+	// ADD_DEVICE 80, DEL_DEVICE -, LIST_DEVICES 16, GET_PARAMS 80, SET_PARAMS -,
+	// POWER_CUT 32 (power_cut_result).
+	static const uint32_t sizes[] = {0, 120, 48, 8, 0, 20, 104, 80, 0, 16, 80, 0, 32};
 	if (c.len < sizes[c.hdr.opcode])
 		return -EOVERFLOW;
 	return 0;
@@ -105,8 +110,9 @@ TEST_CASE("ucmd_check: response sizes", "[ucmd_check]")
 	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_ADD_DEVICE) == 80);
 	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_GET_PARAMS) == 80);
 	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_LIST_DEVICES) == 16);
+	CHECK(ubk_ucmd_resp_size(URINGBLK_UCMD_POWER_CUT) == 32);
 	// No response: DEL_DEVICE, SET_PARAMS (len may be 0).
-	for (uint32_t nr : {0u, 4u, 8u, 0x0bu, 0x0cu, 0xffu, 0x101u, 0xffffffffu})
+	for (uint32_t nr : {0u, 4u, 8u, 0x0bu, 0x0du, 0xffu, 0x101u, 0xffffffffu})
 		CHECK(ubk_ucmd_resp_size(nr) == 0);
 	for (uint32_t nr = 0; nr < 256; nr++)
 		CHECK(ubk_ucmd_resp_size(nr) <= UBK_UCMD_MAX_RESP);
@@ -116,7 +122,8 @@ TEST_CASE("ucmd_check: 1.1 payloads, flags and control-node-only commands", "[uc
 {
 	CHECK(ubk_ucmd_payload_size(URINGBLK_UCMD_ADD_DEVICE) == 80);
 	CHECK(ubk_ucmd_payload_size(URINGBLK_UCMD_SET_PARAMS) == 32);
-	for (uint32_t nr : {1u, 2u, 3u, 5u, 6u, 8u, 9u, 0x0au, 0x0cu})
+	CHECK(ubk_ucmd_payload_size(URINGBLK_UCMD_POWER_CUT) == 16);
+	for (uint32_t nr : {1u, 2u, 3u, 5u, 6u, 8u, 9u, 0x0au, 0x0du})
 		CHECK(ubk_ucmd_payload_size(nr) == 0);
 	CHECK(ubk_ucmd_flags_allowed(URINGBLK_UCMD_DEL_DEVICE) == URINGBLK_DEL_FORCE);
 	for (uint32_t nr = 0; nr < 0x20; nr++)
@@ -187,7 +194,7 @@ TEST_CASE("ucmd_check: step 1, the command number", "[ucmd_check]")
 		CHECK(ubk_ucmd_check_op(op, UBK_UCMD_IOCTL) == 0);
 	}
 	const uint32_t unknown[] = {
-		op_for(0x00), op_for(0x04), op_for(0x0c), op_for(0xff),
+		op_for(0x00), op_for(0x04), op_for(0x0d), op_for(0xff),
 		_IOWR(URINGBLK_IOC_MAGIC, 1, uint64_t),			// wrong size
 		_IOR(URINGBLK_IOC_MAGIC, 1, struct uringblk_cmd),	// wrong direction
 		_IOW(URINGBLK_IOC_MAGIC, 1, struct uringblk_cmd),
@@ -319,7 +326,7 @@ TEST_CASE("ucmd_check: the first failing check wins", "[ucmd_check]")
 	c.len = 104;
 	CHECK(ubk_ucmd_check_cmd(&c, op) == 0);
 	// Before the header: an unknown cmd_op.
-	CHECK(ubk_ucmd_check_op(op_for(0x0c), UBK_UCMD_URING_CMD) == -EOPNOTSUPP);
+	CHECK(ubk_ucmd_check_op(op_for(0x0d), UBK_UCMD_URING_CMD) == -EOPNOTSUPP);
 }
 
 TEST_CASE("ucmd_check: block device dev_id", "[ucmd_check]")

@@ -119,6 +119,8 @@ uint32_t resp_size(uint32_t opcode)
 		return sizeof(uringblk_dev_params);
 	case URINGBLK_UCMD_LIST_DEVICES:
 		return sizeof(uringblk_dev_list);
+	case URINGBLK_UCMD_POWER_CUT:
+		return sizeof(uringblk_power_cut_result);
 	default:
 		return 0;
 	}
@@ -129,6 +131,7 @@ uint32_t payload_size(uint32_t opcode)
 {
 	return opcode == URINGBLK_UCMD_ADD_DEVICE   ? sizeof(uringblk_dev_params)
 	       : opcode == URINGBLK_UCMD_SET_PARAMS ? sizeof(uringblk_set_params)
+	       : opcode == URINGBLK_UCMD_POWER_CUT  ? sizeof(uringblk_power_cut)
 						    : 0;
 }
 
@@ -148,12 +151,12 @@ constexpr std::array<uint32_t, 5> kOurOps = {
 	URINGBLK_IOC_GET_GEOMETRY, URINGBLK_IOC_GET_STATS,
 };
 
-// 1.1 device management: create, delete and change devices, or answer a variable length. The
-// fuzz does not send them (a valid ADD/DEL would change the set of devices under test);
-// `errors` sends them only malformed, and GET_PARAMS.
-constexpr std::array<uint32_t, 5> kMgmtOps = {
+// 1.1 device management: create, delete and change devices (a power cut changes data), or
+// answer a variable length. The fuzz does not send them (a valid ADD/DEL would change the set
+// of devices under test); `errors` sends them only malformed, and GET_PARAMS.
+constexpr std::array<uint32_t, 6> kMgmtOps = {
 	URINGBLK_IOC_ADD_DEVICE, URINGBLK_IOC_DEL_DEVICE, URINGBLK_IOC_LIST_DEVICES,
-	URINGBLK_IOC_GET_PARAMS, URINGBLK_IOC_SET_PARAMS,
+	URINGBLK_IOC_GET_PARAMS, URINGBLK_IOC_SET_PARAMS, URINGBLK_IOC_POWER_CUT,
 };
 
 bool op_mgmt(uint32_t op)
@@ -629,7 +632,7 @@ struct Tester {
 		}
 
 		// Step 1: unknown commands.
-		for (uint32_t nr : {0x00u, 0x04u, 0x0cu, 0x0du, 0xffu}) {
+		for (uint32_t nr : {0x00u, 0x04u, 0x0du, 0x0eu, 0xffu}) {
 			uringblk_cmd u = c;
 			u.hdr.opcode = static_cast<__u16>(nr);
 			check(x, "unknown nr " + std::to_string(nr), op_for(nr), u, unknown);
@@ -757,7 +760,7 @@ struct Tester {
 			      x == Xport::IoctlBlk ? -EINVAL : -ENODEV);
 			u = c;
 			u.hdr.abi_major = 9;
-			check(x, "order: cmd_op before header", op_for(0x0c), u, unknown);
+			check(x, "order: cmd_op before header", op_for(0x0d), u, unknown);
 		}
 		// Permission: every command needs CAP_SYS_ADMIN.
 		if (!set_cap_sys_admin(false)) {
@@ -767,7 +770,7 @@ struct Tester {
 			uringblk_cmd u = c;
 			u.hdr.abi_major = 5;
 			check(x, "without CAP_SYS_ADMIN, bad header", id_op, u, -EPERM);
-			check(x, "without CAP_SYS_ADMIN, unknown cmd_op", op_for(0x0c), c, unknown);
+			check(x, "without CAP_SYS_ADMIN, unknown cmd_op", op_for(0x0d), c, unknown);
 			if (!set_cap_sys_admin(true)) {
 				std::fprintf(stderr, "ucmd_raw: cannot restore CAP_SYS_ADMIN\n");
 				std::exit(1);
@@ -808,7 +811,7 @@ struct Tester {
 		expect_res("uring_cmd without SQE128 ring", uring_cmd1(r64, fds.ctl, URINGBLK_IOC_IDENTIFY, c),
 			   -EPROTO);
 		expect_res("uring_cmd without SQE128 ring, unknown cmd_op",
-			   uring_cmd1(r64, fds.ctl, op_for(0x0c), c), -EOPNOTSUPP);
+			   uring_cmd1(r64, fds.ctl, op_for(0x0d), c), -EOPNOTSUPP);
 		expect_res("uring_cmd on IOPOLL ring",
 			   uring_cmd1(riopoll, fds.ctl, URINGBLK_IOC_IDENTIFY, c), -EOPNOTSUPP);
 		expect(arena.untouched_outside(0, 0), "refused uring_cmds wrote nothing");
@@ -1034,7 +1037,7 @@ int cmd_fuzz(unsigned long n, uint64_t seed, uint32_t dev_id)
 			while (vfs_ioctl_type(op))
 				op = static_cast<uint32_t>(rng());
 		if (op_mgmt(op))	// never create or delete devices here
-			op = op_for(0x0c + static_cast<uint32_t>(rng() % 4));
+			op = op_for(0x0d + static_cast<uint32_t>(rng() % 4));
 
 		// header and fields: each one valid most of the time
 		uint32_t nr = op_known(op) ? _IOC_NR(op) : static_cast<uint32_t>(rng() % 8);

@@ -391,6 +391,28 @@ Json set_json(const SetParams &s, std::string_view device) {
   return j;
 }
 
+std::string power_cut_text(const PowerCutResult &r, std::string_view mode,
+                           std::optional<std::uint64_t> seed, std::string_view device) {
+  std::string how(mode);
+  if (seed)
+    how += ", seed " + num(*seed);
+  return std::string(device) + ": power cut (" + how + "): " + num(r.pending) +
+         " non-durable changes, " + num(r.reverted) + " undone, " + num(r.torn) + " torn" +
+         (r.pending ? "" : " (nothing to lose: all durable, or write-through)") + "\n";
+}
+
+Json power_cut_json(const PowerCutResult &r, std::string_view mode,
+                    std::optional<std::uint64_t> seed, std::string_view device) {
+  Json j = header(device);
+  j["mode"] = mode;
+  if (seed)
+    j["seed"] = *seed;
+  j["pending"] = r.pending;
+  j["reverted"] = r.reverted;
+  j["torn"] = r.torn;
+  return j;
+}
+
 Json reset_stats_json(std::string_view device) {
   Json j = header(device);
   j["stats_reset"] = true;

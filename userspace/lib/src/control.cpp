@@ -127,6 +127,21 @@ Result<DevParams> Control::get_params(std::uint32_t id) {
   return run_fixed(*this, URINGBLK_UCMD_GET_PARAMS, id, default_dev_params());
 }
 
+Result<PowerCutResult> Control::power_cut(std::uint32_t id, PowerCutMode mode,
+                                         std::uint64_t seed) {
+  // The payload goes in, the (larger) answer comes back in the same buffer.
+  union {
+    uringblk_power_cut in;
+    PowerCutResult out;
+  } buf;
+  std::memset(&buf, 0, sizeof(buf));
+  buf.in.mode = static_cast<std::uint32_t>(mode);
+  buf.in.seed = seed;
+  auto n = execute(URINGBLK_UCMD_POWER_CUT, id, std::as_writable_bytes(std::span(&buf, 1)),
+                   sizeof(buf.in));
+  return fixed_response(URINGBLK_UCMD_POWER_CUT, n, buf.out);
+}
+
 Result<void> Control::set_params(std::uint32_t id, const SetParams &s) {
   SetParams copy = s;
   auto n = execute(URINGBLK_UCMD_SET_PARAMS, id, std::as_writable_bytes(std::span(&copy, 1)),

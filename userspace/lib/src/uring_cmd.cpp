@@ -57,6 +57,8 @@ std::uint32_t cmd_op_for(std::uint16_t opcode) noexcept {
     return URINGBLK_IOC_GET_PARAMS;
   case URINGBLK_UCMD_SET_PARAMS:
     return URINGBLK_IOC_SET_PARAMS;
+  case URINGBLK_UCMD_POWER_CUT:
+    return URINGBLK_IOC_POWER_CUT;
   default:
     return 0;
   }
@@ -84,6 +86,8 @@ std::string_view opcode_name(std::uint16_t opcode) noexcept {
     return "GET_PARAMS";
   case URINGBLK_UCMD_SET_PARAMS:
     return "SET_PARAMS";
+  case URINGBLK_UCMD_POWER_CUT:
+    return "POWER_CUT";
   default:
     return "UNKNOWN";
   }

@@ -31,6 +31,16 @@ struct DeviceList {
   std::vector<std::uint32_t> ids; ///< ascending
 };
 
+/// POWER_CUT's answer: non-durable changes at the cut, how many were undone, of those torn.
+using PowerCutResult = uringblk_power_cut_result;
+
+/// POWER_CUT modes (docs/power-loss.md).
+enum class PowerCutMode : std::uint32_t {
+  all = URINGBLK_PL_ALL,
+  random = URINGBLK_PL_RANDOM,
+  torn = URINGBLK_PL_TORN,
+};
+
 /// True if e is the "module speaks ABI 1.0" error of a 1.1 command.
 bool is_abi10_error(const Error &e) noexcept;
 
@@ -61,6 +71,9 @@ public:
   Result<DevParams> get_params(std::uint32_t id);
   /// SET_PARAMS.
   Result<void> set_params(std::uint32_t id, const SetParams &s);
+  /// POWER_CUT: undo the device's non-durable changes (all, or per seed). ENODATA when the
+  /// device does not track them (uringblk/power_loss is 0).
+  Result<PowerCutResult> power_cut(std::uint32_t id, PowerCutMode mode, std::uint64_t seed = 0);
 
   /// Run one command: `buf` holds the payload (payload_len bytes, 0 for none) on entry and the
   /// response on return. -EOPNOTSUPP / -ENOTTY for a 1.1 opcode become EOPNOTSUPP with

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <uringblk/control.hpp>
 #include <uringblk/inject.hpp>
 #include <uringblk/params.hpp>
 #include <uringblk/result.hpp>
@@ -82,6 +83,11 @@ Json delete_json(std::string_view device, bool force);
 /// What SET_PARAMS changed: "write_cache", "max_sectors_kb", "inject_reset" as given in s.mask.
 std::string set_text(const SetParams &s, std::string_view device);
 Json set_json(const SetParams &s, std::string_view device);
+/// A power cut's answer: "pending", "reverted", "torn", with the mode and seed asked for.
+std::string power_cut_text(const PowerCutResult &r, std::string_view mode,
+                           std::optional<std::uint64_t> seed, std::string_view device);
+Json power_cut_json(const PowerCutResult &r, std::string_view mode,
+                    std::optional<std::uint64_t> seed, std::string_view device);
 
 // Error injection (inject add|list|clear): rules are shown as the lines that create them.
 std::string inject_list_text(std::span<const InjectRule> rules, std::string_view device);

@@ -45,7 +45,7 @@ install_pkgs() {
 base_pkgs=(build-essential make cmake pkg-config git ca-certificates
 	linux-headers-amd64 kmod xz-utils cpio busybox-static
 	qemu-system-x86 liburing-dev nlohmann-json3-dev catch2 libcli11-dev
-	fio e2fsprogs util-linux fdisk bc rsync zstd dkms dh-dkms debhelper udev systemd
+	fio e2fsprogs xfsprogs util-linux fdisk bc rsync zstd dkms dh-dkms debhelper udev systemd
 	python3)
 install_pkgs "${base_pkgs[@]}"
 

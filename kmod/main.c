@@ -187,8 +187,14 @@ static int ubk_check_footprint(const struct uringblk_dev_params *p,
 
 	if (need <= limit)
 		return 0;
-	pr_err("%u device(s) of capacity_mb=%u queue_depth=%u: %llu MiB of page directories and requests, more than half of RAM (%llu MiB)\n",
-	       n, p->capacity_mb, p->queue_depth, need >> 20, limit >> 20);
+	if (!have)
+		pr_err("nr_devices=%u capacity_mb=%u queue_depth=%u need %llu MiB of page directories and requests, more than half of RAM (%llu MiB)\n",
+		       n, p->capacity_mb, p->queue_depth, need >> 20,
+		       limit >> 20);
+	else
+		pr_err("ADD_DEVICE capacity_mb=%u queue_depth=%u: with the existing devices %llu MiB of page directories and requests, more than half of RAM (%llu MiB)\n",
+		       p->capacity_mb, p->queue_depth, need >> 20,
+		       limit >> 20);
 	return -ENOMEM;
 }
 
@@ -218,12 +224,15 @@ static int ubk_check_params(void)
 	memset(p, 0, sizeof(*p));
 	p->capacity_mb = capacity_mb;
 	p->logical_block_size = logical_block_size;
-	p->nr_hw_queues = nr_hw_queues.given ? nr_hw_queues.val :
-			  min_t(unsigned int, num_online_cpus(),
-				UBK_NR_HW_QUEUES_MAX);
+	/* Resolved defaults show in /sys/module/uringblk_driver/parameters. */
+	if (!nr_hw_queues.given)
+		nr_hw_queues.val = min_t(unsigned int, num_online_cpus(),
+					 UBK_NR_HW_QUEUES_MAX);
+	if (!poll_queues.given)
+		poll_queues.val = enable_poll ? 1 : 0;
+	p->nr_hw_queues = nr_hw_queues.val;
 	p->poll = enable_poll ? URINGBLK_DEV_ON : URINGBLK_DEV_OFF;
-	p->poll_queues = poll_queues.given ? poll_queues.val :
-			 (enable_poll ? 1 : 0);
+	p->poll_queues = poll_queues.val;
 	p->queue_depth = queue_depth;
 	p->max_io_size_kb = max_io_size_kb;
 	p->io_timeout_ms = io_timeout_ms;

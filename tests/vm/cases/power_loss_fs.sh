@@ -75,9 +75,15 @@ ubk_load power_loss=1 capacity_mb=512
 mkfs.ext4 -q -F /dev/uringblk0
 mount -o nobarrier /dev/uringblk0 "$MNT"
 rm -f /tmp/state.json
-# Cut while the fsync'ing workload runs: its fsyncs send no FLUSH now.
+# Cut while the fsync'ing workload runs: its fsyncs send no FLUSH now. The
+# cut waits until files were fsync'ed (a slow host may need a while).
 python3 "$FC" work "$MNT/w" /tmp/state.json 7 100000 >/tmp/work.log 2>&1 &
-sleep 4
+for _ in $(seq 120); do
+	sleep 1
+	n=$(python3 -c 'import json; print(len(json.load(open("/tmp/state.json"))["durable"]))' 2>/dev/null || echo 0)
+	[ "$n" -ge 8 ] && break
+done
+[ "$n" -ge 8 ] || fail "control: fewer than 8 files fsync'ed in 120 s"
 flushes=$(ubk_attr flush_ops)
 if crash ext4 all $! nobarrier && python3 "$FC" verify "$MNT/w" /tmp/state.json; then
 	fail "ext4 -o nobarrier: nothing lost by a power cut: the checks cannot fail"

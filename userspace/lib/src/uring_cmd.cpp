@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <uringblk/uring_cmd.hpp>
 
+#include "ucmd_check.h" // kmod/: the driver's command list
+
 #include <sys/ioctl.h>
 
 #include <algorithm>
@@ -35,33 +37,11 @@ static_assert(sizeof(uringblk_cmd) <= kSqe128CmdBytes, "uringblk_cmd must fit in
 static_assert(sizeof(io_uring_sqe) == 64, "io_uring_sqe is the 64-byte base SQE");
 static_assert(offsetof(io_uring_sqe, cmd) + kSqe128CmdBytes == kSqe128Bytes);
 
+// The driver's own list of commands (kmod/ucmd_check.h): every cmd_op is _IOWR(0xB5, opcode,
+// struct uringblk_cmd), and an opcode the driver does not implement has none.
 std::uint32_t cmd_op_for(std::uint16_t opcode) noexcept {
-  switch (opcode) {
-  case URINGBLK_UCMD_IDENTIFY:
-    return URINGBLK_IOC_IDENTIFY;
-  case URINGBLK_UCMD_GET_LIMITS:
-    return URINGBLK_IOC_GET_LIMITS;
-  case URINGBLK_UCMD_GET_FEATURES:
-    return URINGBLK_IOC_GET_FEATURES;
-  case URINGBLK_UCMD_GET_GEOMETRY:
-    return URINGBLK_IOC_GET_GEOMETRY;
-  case URINGBLK_UCMD_GET_STATS:
-    return URINGBLK_IOC_GET_STATS;
-  case URINGBLK_UCMD_ADD_DEVICE:
-    return URINGBLK_IOC_ADD_DEVICE;
-  case URINGBLK_UCMD_DEL_DEVICE:
-    return URINGBLK_IOC_DEL_DEVICE;
-  case URINGBLK_UCMD_LIST_DEVICES:
-    return URINGBLK_IOC_LIST_DEVICES;
-  case URINGBLK_UCMD_GET_PARAMS:
-    return URINGBLK_IOC_GET_PARAMS;
-  case URINGBLK_UCMD_SET_PARAMS:
-    return URINGBLK_IOC_SET_PARAMS;
-  case URINGBLK_UCMD_POWER_CUT:
-    return URINGBLK_IOC_POWER_CUT;
-  default:
-    return 0;
-  }
+  const std::uint32_t op = _IOWR(URINGBLK_IOC_MAGIC, opcode, struct uringblk_cmd);
+  return ubk_ucmd_op_known(op) ? op : 0;
 }
 
 std::string_view opcode_name(std::uint16_t opcode) noexcept {

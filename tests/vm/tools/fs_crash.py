@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """A filesystem workload with fsync discipline, for power-cut tests.
 
-  fs_crash.py work DIR STATE SEED OPS   run OPS operations in DIR (seeded),
+  fs_crash.py work DIR STATE SEED OPS [SYNC]
+                                        run OPS operations in DIR (seeded),
                                         recording in STATE (a JSON file kept
                                         outside the filesystem) every file
-                                        whose content was made durable
+                                        whose content was made durable; a new
+                                        file is fsync'ed with probability
+                                        SYNC (default 0.6)
   fs_crash.py burst DIR STATE SEED OPS  OPS creations without fsync, each
                                         written back (so the device holds
                                         non-durable data and metadata)
@@ -17,6 +20,10 @@ fsync() it and its directory (then it is durable); overwrite a durable
 file without fsync (its content is then undetermined until the next fsync
 of it, so it leaves the durable set); overwrite and fsync (durable with
 the new content); unlink a durable file and fsync the directory.
+Three of the four remove a file from the durable set, so creations fsync
+with probability 0.6 by default: the set then grows by about 0.08 files per
+operation (0.55 * 0.6 - 0.25) instead of shrinking to nothing, and a cut
+has fsync'ed files to check.
 """
 import hashlib
 import json
@@ -54,7 +61,7 @@ def write_file(path, data, sync):
     os.close(fd)
 
 
-def work(d, state, seed, ops):
+def work(d, state, seed, ops, psync):
     """The durable set only ever lists what is certain: a file leaves it
     (and the state is saved) before it is changed, and enters it after the
     fsync that made the change durable returned. The workload may be
@@ -72,7 +79,7 @@ def work(d, state, seed, ops):
             st["next"] += 1
             save(state, st)
             data = rng.randbytes(rng.randrange(1, 65) * 1024 - rng.randrange(0, 1000))
-            sync = rng.random() < 0.25
+            sync = rng.random() < psync
             write_file(os.path.join(d, name), data, sync)
             if sync:
                 fsync_dir(d)
@@ -145,7 +152,8 @@ def verify(d, state):
 
 if __name__ == "__main__":
     if sys.argv[1] == "work":
-        work(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        work(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+             float(sys.argv[6]) if len(sys.argv) > 6 else 0.6)
     elif sys.argv[1] == "burst":
         burst(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif sys.argv[1] == "verify":

@@ -7,7 +7,7 @@
 #                    [--workloads a,b,...] [--devices uringblk,brd,null_blk]
 #                    [--ubk-params "k=v ..."] [--nullb-params "k=v ..."]
 #                    [--variant NAME=BASE:ATTR=VAL[,ATTR=VAL...]] [--no-nostats]
-#                    [--variant-workloads GLOB] [--host-load TEXT] [--out DIR]
+#                    [--variant-workloads GLOB] [--host-load TEXT] [--clock TEXT] [--out DIR]
 #                    [--tools fio,ubench] [--fx-workloads GLOB] [--fx-args "ARGS"]
 #                    [--no-poll-fallback] [--quick]
 #
@@ -76,6 +76,7 @@ nullb_params=""
 VARIANT_SPECS=("uringblk-nostats=uringblk:iostats=0")
 variant_glob="iops-randread-4k-*"
 host_load=""
+clock=""
 out=/tmp/uringblk-bench
 ko=${UBK_KO:-$repo/build/kmod/$(uname -r)/uringblk_driver.ko}
 
@@ -102,6 +103,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--variant-workloads) variant_glob=$2; shift 2 ;;
 	--host-load) host_load=$2; shift 2 ;;
+	--clock) clock=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--tools) tools=$2; shift 2 ;;
 	--fx-workloads) fx_glob=$2; shift 2 ;;
@@ -428,6 +430,7 @@ if [ -n "${PATH_OF[uringblk]:-}" ]; then
 	rec M uringblk_ko_md5 s "$(md5sum <"$ko" | cut -d' ' -f1)"
 fi
 rec M host_load s "${host_load:-unknown}"
+rec M clock s "${clock:-host}"
 rec M tools s "$tools"
 if [ $use_ub = 1 ]; then
 	rec M ubench s "${ubench#"$repo"/}"

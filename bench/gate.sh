@@ -46,7 +46,7 @@ command -v python3 >/dev/null || { echo "bench/gate: python3 needed (make setup)
 
 # settings and the set of workloads / tools of the rows, from the floors file
 # (assigns g_kernel g_reps g_runtime g_ramp_ms g_region g_workloads g_tools
-# g_devices g_fx g_fx_args)
+# g_devices g_fx g_fx_args g_icount g_cpus)
 # shellcheck disable=SC2046
 eval $(python3 - "$floors" <<'EOF'
 import json, shlex, sys
@@ -73,6 +73,8 @@ out = {
     # a glob that matches none of the workloads when no row uses ubench-fx
     "g_fx": "@(" + "|".join(fx) + ")" if fx else "none-",
     "g_fx_args": s.get("fx_args", "--fixed-buffers --fixed-files --batch-submit 8 --batch-complete 8"),
+    # icount_shift: count instructions (one vCPU); absent: host clock, 2 vCPUs
+    "g_icount": s.get("icount_shift", ""), "g_cpus": s.get("cpus", 1 if "icount_shift" in s else 2),
 }
 for k, v in out.items():
     print(f"{k}={shlex.quote(str(v))}")
@@ -85,8 +87,9 @@ runtime=${runtime:-$g_runtime}
 t0=$SECONDS
 mkdir -p "$repo/build/bench" || exit 2
 if [ -z "$records" ]; then
-	echo "bench/gate: kernel $kernel, $reps reps x ${runtime}s; workloads $g_workloads; tools $g_tools; devices $g_devices"
-	"$repo/bench/run.sh" --kernel "$kernel" --reps "$reps" --runtime "$runtime" --tag gate -- \
+	echo "bench/gate: kernel $kernel, $reps reps x ${runtime}s, $g_cpus vCPUs${g_icount:+, icount shift $g_icount}; workloads $g_workloads; tools $g_tools; devices $g_devices"
+	"$repo/bench/run.sh" --kernel "$kernel" --reps "$reps" --runtime "$runtime" --cpus "$g_cpus" \
+		${g_icount:+--icount "$g_icount"} --tag gate -- \
 		--workloads "$g_workloads" --tools "$g_tools" --devices "$g_devices" --no-nostats \
 		--ramp-ms "$g_ramp_ms" --region "$g_region" --fx-workloads "$g_fx" --fx-args "$g_fx_args" \
 		>"$repo/build/bench/gate-run.log" 2>&1

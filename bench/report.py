@@ -462,14 +462,19 @@ def cmd_gate(a):
                      "paired": r["paired"] if r else [], "paired_min": r["paired_min"] if r else None,
                      "paired_max": r["paired_max"] if r else None, "result": verdict})
     print(f"perf-gate: kernel {run['meta'].get('kernel', '?')}, {run['meta'].get('reps', '?')} reps × "
-          f"{run['meta'].get('runtime_s', '?')} s; ratio = median IOPS of the run")
+          f"{run['meta'].get('runtime_s', '?')} s, {run['meta'].get('cpus', '?')} vCPUs; "
+          f"clock: {run['meta'].get('clock', 'host')}; ratio = median IOPS of the run")
+    base_k = floors.get("settings", {}).get("baseline_kernel")
+    if base_k and run["meta"].get("kernel") not in (None, base_k):
+        print(f"perf-gate: note: the floors were measured on {base_k}, this run is on "
+              f"{run['meta'].get('kernel')}: a block-layer change moves the ratios too (re-baseline with a note)")
     hdr = f"{'workload':30} {'tool':10} {'ratio':13} {'measured':>8} {'floor':>6} {'margin':>7} {'paired min-max':>15}  result"
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
         meas = f"{r['measured']:.3f}" if r["measured"] is not None else "-"
         mar = f"{r['margin']:+.3f}" if r["margin"] is not None else "-"
-        pr = f"{r['paired_min']:.2f}-{r['paired_max']:.2f}" if r["paired_min"] is not None else "-"
+        pr = f"{r['paired_min']:.3f}-{r['paired_max']:.3f}" if r["paired_min"] is not None else "-"
         print(f"{r['workload']:30} {r['tool']:10} {r['ratio_of']:13} {meas:>8} {r['floor']:6.2f} {mar:>7} {pr:>15}  {r['result']}")
     out = {"tool": "uringblk-perf-gate", "schema": 1, "meta": run["meta"], "floors": os.path.relpath(a.floors, REPO),
            "rows": rows, "result": "FAIL" if failed else "PASS"}

@@ -4,7 +4,12 @@
 # build/bench/.
 #
 #   bench/run.sh [--kernel 6.1|6.12] [--reps N] [--runtime S] [--cpus N]
-#                [--mem MiB] [--timeout S] [--tag NAME] [-- COMPARE-OPTIONS...]
+#                [--mem MiB] [--timeout S] [--tag NAME] [--icount SHIFT]
+#                [-- COMPARE-OPTIONS...]
+#
+# --icount SHIFT: guest time counts instructions (tests/vm/run --icount; one
+# vCPU, so --cpus defaults to 1): every rate is then instructions per I/O,
+# independent of host load (docs/performance.md, "Counting instructions").
 #
 # Writes build/bench/compare.json, compare.md, results.tsv (fio) and
 # records.tsv (every tool's measurements, the input of bench/report.py) of the
@@ -24,7 +29,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 kernel=6.1
 reps=3
 runtime=3
-cpus=2
+cpus=""
+icount=""
 mem=3072
 tmo=""
 tag=""
@@ -40,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--reps) reps=$2; shift 2 ;;
 	--runtime) runtime=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
+	--icount) icount=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
 	--tag)
@@ -53,6 +60,15 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$kernel" in 6.1 | 6.12) ;; *) echo "bench/run: --kernel 6.1 or 6.12" >&2; exit 2 ;; esac
+if [ -n "$icount" ]; then
+	cpus=${cpus:-1}
+	clock="icount shift=$icount: guest time = 2^$icount ns per instruction"
+	vm_icount=(--icount "$icount")
+else
+	cpus=${cpus:-2}
+	clock="host: TCG guest time follows the host clock"
+	vm_icount=()
+fi
 for v in "$reps" "$runtime" "$cpus" "$mem"; do
 	[[ $v =~ ^[0-9]+$ ]] || { echo "bench/run: not a whole number: '$v'" >&2; exit 2; }
 done
@@ -68,11 +84,12 @@ log=$out/compare-$sfx.log
 # no stale records for bench/report.py when this run produces none
 rm -f "$out/records-$sfx.tsv"
 host_load="host loadavg $(cut -d' ' -f1-3 /proc/loadavg) at start, $(nproc) host CPUs"
-echo "bench/run: kernel $kernel, $reps reps x ${runtime}s, $cpus vCPUs, $mem MiB, timeout ${tmo}s; $host_load"
+echo "bench/run: kernel $kernel, $reps reps x ${runtime}s, $cpus vCPUs, $mem MiB, timeout ${tmo}s; $host_load; clock $clock"
 
 # UBK_KO (a module built elsewhere, under the repository) is passed on.
-"$repo/tests/vm/run" --kernel "$kernel" --cpus "$cpus" --mem "$mem" --timeout "$tmo" -- \
-	env ${UBK_KO:+UBK_KO="$UBK_KO"} bench/compare.sh --reps "$reps" --runtime "$runtime" --host-load "$host_load" "${extra[@]}" |
+"$repo/tests/vm/run" --kernel "$kernel" --cpus "$cpus" --mem "$mem" --timeout "$tmo" "${vm_icount[@]}" -- \
+	env ${UBK_KO:+UBK_KO="$UBK_KO"} bench/compare.sh --reps "$reps" --runtime "$runtime" \
+	--host-load "$host_load" --clock "$clock" "${extra[@]}" |
 	tee "$log"
 status=${PIPESTATUS[0]}
 echo "bench/run: host loadavg at the end $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"

@@ -94,13 +94,14 @@ echo "bench/run: kernel $kernel, $reps reps x ${runtime}s, $cpus vCPUs, $mem MiB
 status=${PIPESTATUS[0]}
 echo "bench/run: host loadavg at the end $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
 
-# extract NAME: the lines between "=== BEGIN NAME" and "=== END NAME"
+# extract NAME: the lines between "=== BEGIN NAME" and "=== END NAME" (the
+# last such block, should the console show one twice)
 extract() {
 	awk -v name="$1" '
-		$0 == "=== BEGIN " name { on = 1; found = 1; next }
-		$0 == "=== END " name { on = 0; done = 1; next }
-		on { print }
-		END { exit !(found && done) }' "$log"
+		$0 == "=== BEGIN " name { on = 1; buf = ""; next }
+		$0 == "=== END " name { on = 0; last = buf; done = 1; next }
+		on { buf = buf $0 "\n" }
+		END { printf "%s", last; exit !done }' "$log"
 }
 got=0
 for f in compare.json compare.md results.tsv records.tsv; do

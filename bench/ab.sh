@@ -4,6 +4,12 @@
 # root; from the host:
 #
 #   tests/vm/run --kernel 6.1 -- bench/ab.sh --a OLD.ko --b NEW.ko [options]
+#   tests/vm/run --kernel 6.1 --cpus 1 --icount 0 -- bench/ab.sh ...
+#
+# With --icount (docs/performance.md, "Counting instructions") the guest's
+# time counts instructions: the paired ratios then agree to about 0.1 % and
+# any difference beyond that is real (in instructions; what a cache miss
+# costs is not counted). Without it, host load decides much of the spread.
 #
 #   --a KO, --b KO        the two builds (default: both build/kmod/$(uname -r))
 #   --a-params, --b-params "k=v ..."   module parameters of each side

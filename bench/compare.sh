@@ -17,7 +17,10 @@
 # their order rotated in each repetition, and prints the median IOPS, MiB/s,
 # p50/p99 completion latency, the ratios uringblk/brd and uringblk/null_blk and
 # pass/fail against the targets. It also measures 4K random read on uringblk
-# with block-layer accounting off (variant "uringblk-nostats"). A variant is
+# with block-layer accounting off (variant "uringblk-nostats") and as
+# installed, with the udev rule's queue setting wbt_lat_usec=0
+# (variant "uringblk-installed"; --no-default-variants, alias --no-nostats,
+# drops both). A variant is
 # a base device measured again with /sys/block/<dev>/queue/ATTR set to VAL
 # during its runs (fio exec_prerun/exec_postrun), e.g.
 #   --variant uringblk-nowbt=uringblk:iostats=0,wbt_lat_usec=0
@@ -73,7 +76,10 @@ poll_fallback=1
 devices="uringblk,brd,null_blk"
 ubk_params=""
 nullb_params=""
-VARIANT_SPECS=("uringblk-nostats=uringblk:iostats=0")
+# Default variants: block-layer accounting off, and the queue settings the
+# packaged udev rule gives every uringblk disk ("as installed"; plain
+# "uringblk" is the bare module with the kernel's defaults).
+VARIANT_SPECS=("uringblk-nostats=uringblk:iostats=0" "uringblk-installed=uringblk:wbt_lat_usec=0")
 variant_glob="iops-randread-4k-*"
 host_load=""
 clock=""
@@ -95,9 +101,9 @@ while [ $# -gt 0 ]; do
 	--ubk-params) ubk_params=$2; shift 2 ;;
 	--nullb-params) nullb_params=$2; shift 2 ;;
 	--variant) VARIANT_SPECS+=("$2"); shift 2 ;;
-	--no-nostats)
+	--no-nostats | --no-default-variants)
 		v=()
-		for x in "${VARIANT_SPECS[@]}"; do [[ $x == uringblk-nostats=* ]] || v+=("$x"); done
+		for x in "${VARIANT_SPECS[@]}"; do [[ $x == uringblk-nostats=* || $x == uringblk-installed=* ]] || v+=("$x"); done
 		VARIANT_SPECS=("${v[@]}")
 		shift
 		;;

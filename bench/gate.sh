@@ -90,7 +90,7 @@ if [ -z "$records" ]; then
 	echo "bench/gate: kernel $kernel, $reps reps x ${runtime}s, $g_cpus vCPUs${g_icount:+, icount shift $g_icount}; workloads $g_workloads; tools $g_tools; devices $g_devices"
 	"$repo/bench/run.sh" --kernel "$kernel" --reps "$reps" --runtime "$runtime" --cpus "$g_cpus" \
 		${g_icount:+--icount "$g_icount"} --tag gate -- \
-		--workloads "$g_workloads" --tools "$g_tools" --devices "$g_devices" --no-nostats \
+		--workloads "$g_workloads" --tools "$g_tools" --devices "$g_devices" --no-default-variants \
 		--ramp-ms "$g_ramp_ms" --region "$g_region" --fx-workloads "$g_fx" --fx-args "$g_fx_args" \
 		>"$repo/build/bench/gate-run.log" 2>&1
 	st=$?

@@ -40,6 +40,7 @@ REFS = ["brd", "null_blk"]
 COLORS = {
     "uringblk": "#1f77b4",
     "uringblk-nostats": "#9ecae1",
+    "uringblk-installed": "#6baed6",
     "brd": "#ff7f0e",
     "null_blk": "#2ca02c",
 }
@@ -68,6 +69,12 @@ INFO = [
     ("iops-randread-4k-qd32", "iops", "uringblk-nostats", "uringblk"),
     ("iops-randread-4k-qd32-poll", "iops", "uringblk-nostats", "uringblk"),
     ("lat-randread-4k-qd1", "p50", "uringblk", "brd"),
+    # "as installed" (the udev rule's wbt_lat_usec=0); the
+    # targets above are the bare module's
+    ("iops-randread-4k-qd32", "iops", "uringblk-installed", "brd"),
+    ("iops-randread-4k-qd32-poll", "iops", "uringblk-installed", "brd"),
+    ("iops-randread-4k-qd32", "iops", "uringblk-installed", "null_blk"),
+    ("iops-randread-4k-qd32-poll", "iops", "uringblk-installed", "null_blk"),
 ]
 METRICS = ["iops", "bw_bytes", "p50_ns", "p99_ns", "mean_ns", "cpu_us_per_io"]
 

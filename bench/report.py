@@ -252,7 +252,7 @@ def markdown(rep):
     out.append(f"Kernel `{m.get('kernel', '?')}`, clocksource `{m.get('clocksource', '?')}`, "
                f"{m.get('cpus', '?')} vCPUs, {m.get('mem_mib', '?')} MiB; {m.get('reps', '?')} repetitions × "
                f"{m.get('runtime_s', '?')} s (+{m.get('ramp_s', '?')} s ramp), region {m.get('region_mib', '?')} MiB; "
-               f"{m.get('date', '?')}; {m.get('host_load', '')}.")
+               f"{m.get('date', '?')}; {m.get('host_load', '')}; clock: {m.get('clock', 'host')}.")
     out.append("")
     out.append(f"Tools: {', '.join(TOOL_TITLE.get(t, t) for t in rep['tools'])}. "
                f"ubench-fx options: `{m.get('ubench_fx_args', '-')}`. "
@@ -420,27 +420,69 @@ def svg(rep):
             f'<rect width="100%" height="100%" fill="white"/>\n' + "\n".join(head + els) + "\n</svg>\n")
 
 
+def targets_by_kernel(reps):
+    """One table for several runs (one per kernel): a row per target (tool,
+    workload, ratio, target), a measured value and result per kernel."""
+    kernels = [r["meta"].get("kernel", "?") for r in reps]
+    rows = {}
+    for k, rep in zip(kernels, reps):
+        for t in rep["targets"]:
+            key = (t["tool"], t["workload"], t["metric"], t["ratio_of"], t["target"])
+            rows.setdefault(key, {})[k] = t
+    out = ["## Targets on every kernel (medians of each kernel's run; paired min–max)", ""]
+    out.append("| tool | workload | ratio | target | " + " | ".join(f"{k} | result" for k in kernels) + " |")
+    out.append("|---|---|---|---|" + "---|---|" * len(kernels))
+    for (tool, w, metric, ratio_of, target), per in rows.items():
+        cells = []
+        for k in kernels:
+            t = per.get(k)
+            if t is None or t["measured"] is None:
+                cells += ["–", t["result"] if t else "–"]
+                continue
+            pr = f" ({t['paired_min']:.2f}–{t['paired_max']:.2f})" if t["paired_min"] is not None else ""
+            res = "**MISS**" if t["result"] == "MISS" else t["result"]
+            cells += [f"{t['measured']:.3f}{pr}", res]
+        mname = "IOPS" if metric == "iops" else "p50"
+        out.append(f"| {tool} | {w} | {mname} {ratio_of} | {target} | " + " | ".join(cells) + " |")
+    out.append("")
+    return "\n".join(out)
+
+
 def cmd_report(a):
-    run = load(a.records)
-    if not run["x"]:
-        print(f"report: no measurements (X records) in {a.records}", file=sys.stderr)
-        return 1
-    rep = build(run)
-    rep["meta"]["records"] = os.path.relpath(a.records, REPO) if a.records.startswith(REPO) else a.records
+    reps = []
+    for path in a.records:
+        run = load(path)
+        if not run["x"]:
+            print(f"report: no measurements (X records) in {path}", file=sys.stderr)
+            return 1
+        rep = build(run)
+        rep["meta"]["records"] = os.path.relpath(path, REPO) if path.startswith(REPO) else path
+        reps.append(rep)
     os.makedirs(a.out, exist_ok=True)
     base = os.path.join(a.out, a.name)
+    # One kernel: the report as it always was. Several: a JSON list of the
+    # per-kernel reports, and a Markdown file that starts with one target
+    # table across the kernels, followed by each kernel's report.
     with open(base + ".json", "w", encoding="utf-8") as f:
-        json.dump(rep, f, indent=1)
+        json.dump(reps[0] if len(reps) == 1 else {"tool": "uringblk-report", "schema": 1, "kernels": reps}, f, indent=1)
         f.write("\n")
     with open(base + ".md", "w", encoding="utf-8") as f:
-        f.write(markdown(rep))
+        if len(reps) > 1:
+            f.write("# uringblk benchmark report, " + ", ".join(r["meta"].get("kernel", "?") for r in reps) + "\n\n")
+            f.write(targets_by_kernel(reps) + "\n")
+            f.write("\n".join(markdown(r).replace("# uringblk benchmark report", "# Kernel " + r["meta"].get("kernel", "?"), 1)
+                              for r in reps))
+        else:
+            f.write(markdown(reps[0]))
     with open(base + ".svg", "w", encoding="utf-8") as f:
-        f.write(svg(rep))
-    n = {"PASS": 0, "MISS": 0, "n/a": 0}
-    for t in rep["targets"]:
-        if t["result"] in n:
-            n[t["result"]] += 1
-    print(f"report: {base}.json, .md, .svg: targets {n['PASS']} PASS, {n['MISS']} MISS, {n['n/a']} n/a")
+        f.write(svg(reps[0]))
+    for rep in reps:
+        n = {"PASS": 0, "MISS": 0, "n/a": 0}
+        for t in rep["targets"]:
+            if t["result"] in n:
+                n[t["result"]] += 1
+        print(f"report: {base}.json, .md, .svg: {rep['meta'].get('kernel', '?')}: targets {n['PASS']} PASS, "
+              f"{n['MISS']} MISS, {n['n/a']} n/a")
     return 0
 
 
@@ -499,17 +541,20 @@ def main():
     if gate:
         argv = argv[1:]
     p = argparse.ArgumentParser(prog="bench/report.py" + (" gate" if gate else ""))
-    p.add_argument("--records", default=os.path.join(REPO, "build/bench/records.tsv"))
     if gate:
+        p.add_argument("--records", default=os.path.join(REPO, "build/bench/records.tsv"))
         p.add_argument("--floors", default=os.path.join(REPO, "bench/gate.json"))
         p.add_argument("--out", default=os.path.join(REPO, "build/bench/gate.json"))
     else:
+        p.add_argument("--records", nargs="+", default=[os.path.join(REPO, "build/bench/records.tsv")],
+                       help="one records file per kernel (several: one target table across them)")
         p.add_argument("--out", default=os.path.join(REPO, "build/bench"))
         p.add_argument("--name", default="report")
     a = p.parse_args(argv)
-    if not os.path.isfile(a.records):
-        print(f"report: {a.records}: no such file (bench/run.sh writes it)", file=sys.stderr)
-        return 2
+    for path in ([a.records] if gate else a.records):
+        if not os.path.isfile(path):
+            print(f"report: {path}: no such file (bench/run.sh writes it)", file=sys.stderr)
+            return 2
     return cmd_gate(a) if gate else cmd_report(a)
 
 

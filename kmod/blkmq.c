@@ -117,10 +117,18 @@ static __always_inline blk_status_t ubk_execute(struct uringblk_dev *dev,
  * is the HPET. Start and end can be on different CPUs for a polled
  * request; the clock is synchronised across CPUs to well under a bucket,
  * and a negative delta counts as 0.
+ *
+ * The clock is read once per batch, not once per request: a ->queue_rqs()
+ * batch starts every request at the same time (the driver received them
+ * together), the requests it completes inline are ended together after
+ * the batch (none reaches its submitter earlier), and one ->poll() call
+ * reaps all it finds at the same time. Each read costs about 60
+ * instructions, a tenth of the driver's share of a 4 KiB I/O
+ * (docs/performance.md 5b).
  */
-static inline u64 ubk_elapsed_ns(const struct ubk_cmd *cmd)
+static inline u64 ubk_elapsed_ns(const struct ubk_cmd *cmd, u64 now)
 {
-	s64 d = (s64)(local_clock() - cmd->start_ns);
+	s64 d = (s64)(now - cmd->start_ns);
 
 	return d > 0 ? d : 0;
 }
@@ -164,7 +172,7 @@ void ubk_store_refilled(struct ubk_store *s, bool got_pages)
  * delayed request's latency includes its delay.
  */
 static void ubk_account(struct uringblk_dev *dev, struct request *rq,
-			blk_status_t st)
+			blk_status_t st, u64 now)
 {
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct ubk_stats *s = &dev->stats;
@@ -178,7 +186,7 @@ static void ubk_account(struct uringblk_dev *dev, struct request *rq,
 	case REQ_OP_READ:
 		ubk_stat_inc(s, UBK_C_READ_OPS);
 		ubk_stat_add(s, UBK_C_READ_BYTES, blk_rq_bytes(rq));
-		ubk_stat_latency(s, UBK_H_READ, ubk_elapsed_ns(cmd));
+		ubk_stat_latency(s, UBK_H_READ, ubk_elapsed_ns(cmd, now));
 		break;
 	case REQ_OP_WRITE:
 		ubk_stat_inc(s, UBK_C_WRITE_OPS);
@@ -186,7 +194,7 @@ static void ubk_account(struct uringblk_dev *dev, struct request *rq,
 		/* The live cache mode decides whether the data is volatile. */
 		if (!(rq->cmd_flags & REQ_FUA) && ubk_queue_wc_on(rq->q))
 			ubk_stat_inc(s, UBK_C_CACHED_WRITES);
-		ubk_stat_latency(s, UBK_H_WRITE, ubk_elapsed_ns(cmd));
+		ubk_stat_latency(s, UBK_H_WRITE, ubk_elapsed_ns(cmd, now));
 		break;
 	case REQ_OP_FLUSH:
 		ubk_stat_inc(s, UBK_C_FLUSH_OPS);
@@ -228,8 +236,9 @@ static bool ubk_rq_polled(struct request *rq)
 /*
  * Complete a started request with @st: for ->poll(), or inline. Inline
  * completions join @iob when the caller has one (->queue_rqs()), which
- * ends them all at once after the batch: one clock read for the block
- * layer's accounting and one tag-free call per batch, as on the poll path.
+ * accounts and ends them all at once after the batch: one clock read for
+ * the driver's statistics, one for the block layer's accounting and one
+ * tag-free call per batch, as on the poll path.
  */
 static __always_inline void ubk_finish(struct ubk_queue *uq,
 				       struct request *rq, blk_status_t st,
@@ -242,10 +251,28 @@ static __always_inline void ubk_finish(struct ubk_queue *uq,
 		llist_add(&cmd->node, &uq->poll_list);
 		return;
 	}
-	ubk_account(uq->dev, rq, st);
-	if (!blk_mq_add_to_batch(rq, iob, st != BLK_STS_OK,
-				 blk_mq_end_request_batch))
-		blk_mq_end_request(rq, st);
+	if (blk_mq_add_to_batch(rq, iob, st != BLK_STS_OK,
+				blk_mq_end_request_batch))
+		return;		/* accounted by ubk_end_batch() */
+	ubk_account(uq->dev, rq, st, local_clock());
+	blk_mq_end_request(rq, st);
+}
+
+/*
+ * End the requests ubk_finish() put on @iob: all succeeded (a failed one
+ * is never batched) and all complete now.
+ */
+static void ubk_end_batch(struct io_comp_batch *iob)
+{
+	u64 now = local_clock();
+	struct request *rq;
+
+	rq_list_for_each(&iob->req_list, rq) {
+		struct ubk_queue *uq = rq->mq_hctx->driver_data;
+
+		ubk_account(uq->dev, rq, BLK_STS_OK, now);
+	}
+	iob->complete(iob);
 }
 
 /*
@@ -270,7 +297,7 @@ static void ubk_complete_rq(struct request *rq)
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct ubk_queue *uq = rq->mq_hctx->driver_data;
 
-	ubk_account(uq->dev, rq, cmd->status);
+	ubk_account(uq->dev, rq, cmd->status, local_clock());
 	blk_mq_end_request(rq, cmd->status);
 }
 
@@ -406,7 +433,7 @@ static noinline blk_status_t ubk_handle_rq_inj(struct ubk_queue *uq,
  * injection, possibly with an error).
  */
 static blk_status_t ubk_handle_rq(struct request *rq,
-				  struct io_comp_batch *iob)
+				  struct io_comp_batch *iob, u64 start)
 {
 	struct ubk_queue *uq = rq->mq_hctx->driver_data;
 	struct uringblk_dev *dev = uq->dev;
@@ -414,7 +441,7 @@ static blk_status_t ubk_handle_rq(struct request *rq,
 	blk_status_t st;
 
 	if (likely(!(rq->rq_flags & RQF_DONTPREP))) {
-		cmd->start_ns = local_clock();
+		cmd->start_ns = start;
 		cmd->pl_logged = false;
 	} else
 		ubk_stat_inc(&dev->stats, UBK_C_RETRIES);
@@ -441,7 +468,7 @@ static blk_status_t ubk_handle_rq(struct request *rq,
 static blk_status_t ubk_queue_rq(struct blk_mq_hw_ctx *hctx,
 				 const struct blk_mq_queue_data *bd)
 {
-	return ubk_handle_rq(bd->rq, NULL);
+	return ubk_handle_rq(bd->rq, NULL, local_clock());
 }
 
 /* Batched dispatch from a plug; what is left in @rqlist blk-mq re-issues. */
@@ -449,16 +476,17 @@ static void ubk_queue_rqs(ubk_rqs_arg_t rqlist)
 {
 	DEFINE_IO_COMP_BATCH(iob);
 	struct ubk_rqs_requeue requeue;
+	u64 start = local_clock();
 	struct request *rq;
 
 	ubk_rqs_requeue_init(&requeue);
 	while ((rq = ubk_rqs_pop(rqlist))) {
 		ubk_rqs_record_tag(rq);
-		if (ubk_handle_rq(rq, &iob) != BLK_STS_OK)
+		if (ubk_handle_rq(rq, &iob, start) != BLK_STS_OK)
 			ubk_rqs_requeue_add(&requeue, rq);
 	}
 	if (iob.complete)
-		iob.complete(&iob);
+		ubk_end_batch(&iob);
 	ubk_rqs_finish(rqlist, &requeue);
 }
 
@@ -468,17 +496,19 @@ static int ubk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	struct llist_node *list;
 	struct ubk_cmd *cmd, *next;
 	int n = 0;
+	u64 now;
 
 	list = llist_del_all(&uq->poll_list);
 	if (!list)
 		return 0;
+	now = local_clock();
 	list = llist_reverse_order(list);	/* complete in dispatch order */
 
 	llist_for_each_entry_safe(cmd, next, list, node) {
 		struct request *rq = blk_mq_rq_from_pdu(cmd);
 		blk_status_t st = cmd->status;
 
-		ubk_account(uq->dev, rq, st);
+		ubk_account(uq->dev, rq, st, now);
 		if (!blk_mq_add_to_batch(rq, iob, st != BLK_STS_OK,
 					 blk_mq_end_request_batch))
 			blk_mq_end_request(rq, st);

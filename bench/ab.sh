@@ -18,6 +18,12 @@
 #   --runtime S           seconds per measurement (default 3), after 1 s ramp
 #   --workloads LIST      fio job names in bench/fio (default
 #                         iops-randread-4k-qd32,iops-randwrite-4k-qd32)
+#   --tool fio|ubench     what runs each job (default fio): ubench runs the
+#                         equivalent uringblk-bench command (bench/lib/jobs.sh,
+#                         as bench/compare.sh and the gate do: plugged
+#                         batches, so ->queue_rqs())
+#   --tolerance T         paired ratios within 1 +- T count as equal (default
+#                         0.002: instruction counting repeats to about 0.1 %)
 #
 # For each repetition both sides are loaded in turn (capacity 1 GiB), the
 # measured region (256 MiB) is written first, and every workload runs once.
@@ -25,16 +31,21 @@
 # their median and quartiles, the ratio of the best runs (host load only
 # ever slows a run down), and a verdict: "B faster" when the lower quartile
 # of the paired ratios is above 1, "B slower" when the upper quartile is
-# below 1, otherwise "cannot tell". Exit status 0 unless a run failed.
+# below 1, otherwise "cannot tell"; and "same" when every paired ratio is
+# within the tolerance. Exit status 0 unless a run failed.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+jobs_dir=$here/fio
+# shellcheck source=bench/lib/jobs.sh
+. "$here/lib/jobs.sh"
+ubench=${UBK_BENCH:-$(dirname "$here")/build/cmake/bin/uringblk-bench}
 kver=$(uname -r)
 a=$PWD/build/kmod/$kver/uringblk_driver.ko
 b=$a
 a_params="" b_params=""
-reps=7 runtime=3
-workloads=iops-randread-4k-qd32,iops-randwrite-4k-qd32
+reps=7 runtime=3 tool=fio tolerance=0.002
+workloads="iops-randread-4k-qd32,iops-randwrite-4k-qd32"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--a) a=$2; shift 2 ;;
@@ -44,9 +55,16 @@ while [ $# -gt 0 ]; do
 	--reps) reps=$2; shift 2 ;;
 	--runtime) runtime=$2; shift 2 ;;
 	--workloads) workloads=$2; shift 2 ;;
+	--tool) tool=$2; shift 2 ;;
+	--tolerance) tolerance=$2; shift 2 ;;
 	*) echo "bench/ab: unknown option $1" >&2; exit 2 ;;
 	esac
 done
+case $tool in
+fio) ;;
+ubench) [ -x "$ubench" ] || { echo "bench/ab: $ubench not built (make userspace)" >&2; exit 2; } ;;
+*) echo "bench/ab: --tool fio or ubench, not $tool" >&2; exit 2 ;;
+esac
 for ko in "$a" "$b"; do
 	[ -f "$ko" ] || { echo "bench/ab: no module $ko" >&2; exit 2; }
 done
@@ -63,10 +81,19 @@ run_side() { # SIDE KO PARAMS REP
 	fio --name=fill --filename=/dev/uringblk0 --rw=write --bs=1M --size=256M \
 		--ioengine=io_uring --direct=1 --iodepth=8 >/dev/null || return 1
 	for wl in "${wls[@]}"; do
-		fio --filename=/dev/uringblk0 --size=256M --time_based \
-			--runtime="$runtime" --ramp_time=1 --output-format=json \
-			--output="$out/$side-$rep-$wl.json" "$here/fio/$wl.fio" >/dev/null || return 1
-		iops=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))["jobs"][0]; print(j["read"]["iops"] + j["write"]["iops"])' "$out/$side-$rep-$wl.json")
+		if [ "$tool" = fio ]; then
+			fio --filename=/dev/uringblk0 --size=256M --time_based \
+				--runtime="$runtime" --ramp_time=1 --output-format=json \
+				--output="$out/$side-$rep-$wl.json" "$here/fio/$wl.fio" >/dev/null || return 1
+			iops=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))["jobs"][0]; print(j["read"]["iops"] + j["write"]["iops"])' "$out/$side-$rep-$wl.json")
+		else
+			local poll=0
+			polled "$wl" && poll=1
+			# shellcheck disable=SC2046
+			"$ubench" $(ubench_job_args "$wl" /dev/uringblk0 "$runtime" 1 $((256 << 20)) $poll) \
+				-o json -q >"$out/$side-$rep-$wl.json" || return 1
+			iops=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["iops"])' "$out/$side-$rep-$wl.json")
+		fi
 		printf '%s\t%s\t%s\t%s\n' "$rep" "$side" "$wl" "$iops" >>"$records"
 		printf 'rep %s %s %-28s %10.0f IOPS\n' "$rep" "$side" "$wl" "$iops"
 	done
@@ -84,8 +111,9 @@ for rep in $(seq 1 "$reps"); do
 	done
 done
 
-python3 - "$records" <<'PY'
+python3 - "$records" "$tolerance" <<'PY'
 import sys, statistics as st
+tol = float(sys.argv[2])
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 data = {}
 for rep, side, wl, iops in rows:
@@ -99,7 +127,10 @@ for wl, d in data.items():
     reps = sorted(set(d["A"]) & set(d["B"]))
     r = [d["B"][i] / d["A"][i] for i in reps]
     lo, hi = q(r, 0.25), q(r, 0.75)
-    verdict = "B faster" if lo > 1 else "B slower" if hi < 1 else "cannot tell"
+    if all(abs(x - 1) <= tol for x in r):
+        verdict = "same"
+    else:
+        verdict = "B faster" if lo > 1 else "B slower" if hi < 1 else "cannot tell"
     print(f"| {wl} | {st.median(d['A'].values()):.0f} | {st.median(d['B'].values()):.0f} | "
           f"{st.median(r):.3f} | {lo:.3f}-{hi:.3f} | {min(r):.3f}-{max(r):.3f} | "
           f"{max(d['B'].values()) / max(d['A'].values()):.3f} | {verdict} |")

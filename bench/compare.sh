@@ -60,6 +60,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 jobs_dir=$here/fio
 lib=$here/lib
+# shellcheck source=bench/lib/jobs.sh
+. "$lib/jobs.sh"
 
 reps=3
 runtime=3
@@ -257,8 +259,6 @@ done
 
 # ------------------------------------------------------- polled I/O probe
 # jobval WORKLOAD KEY: the value of KEY= in the job file ("" when absent)
-jobval() { sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*\([^[:space:];#]*\).*/\1/p" "$jobs_dir/$1.fio" | tail -n 1; }
-polled() { [ "$(jobval "$1" hipri)" = 1 ]; }
 any_polled=0
 for w in "${WL[@]}"; do polled "$w" && any_polled=1; done
 # POLL_MODE[dev]: "iopoll" (polled workloads run polled) or "interrupt"
@@ -527,18 +527,12 @@ run_workload() {
 }
 
 # ubench_args WORKLOAD TOOL DEVICE: the uringblk-bench command line
-# equivalent to the fio job (mode by name prefix; explicit rw, bs, qd)
+# equivalent to the fio job (bench/lib/jobs.sh)
 ubench_args() {
-	local w=$1 tool=$2 d=$3 mode rw bs qd a
-	case $w in lat-*) mode=latency ;; bw-*) mode=bandwidth ;; *) mode=iops ;; esac
-	rw=$(jobval "$w" rw)
-	bs=$(jobval "$w" bs)
-	qd=$(jobval "$w" iodepth)
-	a="$mode -d ${PATH_OF[$d]} --rw ${rw:-randread} --bs ${bs:-4k} --qd ${qd:-1}"
-	a+=" --time $runtime --ramp $(awk -v m="$ramp_ms" 'BEGIN { print m / 1000 }') --size $((region_mib << 20))"
-	if polled "$w" && [ "${POLL_MODE[$d]}" != interrupt ]; then a+=" --poll"; fi
-	[ "$(jobval "$w" fixedbufs)" = 1 ] && a+=" --fixed-buffers"
-	[ "$(jobval "$w" registerfiles)" = 1 ] && a+=" --fixed-files"
+	local w=$1 tool=$2 d=$3 poll=0 a
+	if polled "$w" && [ "${POLL_MODE[$d]}" != interrupt ]; then poll=1; fi
+	a=$(ubench_job_args "$w" "${PATH_OF[$d]}" "$runtime" \
+		"$(awk -v m="$ramp_ms" 'BEGIN { print m / 1000 }')" $((region_mib << 20)) $poll)
 	[ "$tool" = ubench-fx ] && a+=" $fx_args"
 	echo "$a -o json -q"
 }

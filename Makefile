@@ -101,15 +101,19 @@ demo: setup
 
 # Benchmarks (docs/performance.md). KERNEL= picks the guest kernel series
 # (several, e.g. KERNEL="6.1 6.12": one run each, one report whose target
-# table covers them all), REPS= the repetitions; the results land in
-# build/bench/.
+# table covers them all), REPS= the repetitions, RUNTIME= seconds per run;
+# ICOUNT=0 counts instructions instead of host time (one vCPU, rates then
+# repeat to ~0.1 %, so REPS=2 RUNTIME=1 is plenty). Results: build/bench/.
 KERNEL ?= 6.1
 REPS ?= 3
+RUNTIME ?= 3
+ICOUNT ?=
 bench: setup
 	$(MAKE) --no-print-directory kmod-all userspace
 	st=0; recs=""; \
 	for k in $(KERNEL); do \
-		$(TOP)/bench/run.sh --kernel $$k --reps $(REPS) || st=$$?; \
+		$(TOP)/bench/run.sh --kernel $$k --reps $(REPS) --runtime $(RUNTIME) \
+			$(if $(ICOUNT),--icount $(ICOUNT)) || st=$$?; \
 		[ -f $(BUILD)/bench/records-$$k.tsv ] && recs="$$recs $(BUILD)/bench/records-$$k.tsv"; \
 	done; \
 	if [ -n "$$recs" ]; then \

@@ -17,6 +17,9 @@ was reached and failed. Each load must:
     major in /proc/devices;
   - add no kernel bug, warning, lockdep or KASAN report to the kernel log
     (read from /dev/kmsg after every N, so a report names its N).
+The first refusal with each errno other than ENOMEM is loaded once more with
+the same N and the fault's stack trace on, and the stack is printed (for
+information: the kernel's loader itself turns some failures into EINVAL).
 The sweep ends at the first N that the load path no longer reaches (all its
 fault points were failed once) or at --max / --budget. Exit 1 on a breach.
 """
@@ -85,6 +88,35 @@ def remove():
     return errno.EBUSY
 
 
+def set_verbose(level):
+    for a in ("failslab", "fail_page_alloc"):
+        try:
+            with open("/sys/kernel/debug/%s/verbose" % a, "w") as f:
+                f.write("%d\n" % level)
+        except OSError:
+            pass
+
+
+def trace_point(ko, params, nth, kmsg, n):
+    """Load again with the same N and the fault's stack trace on (verbose 2);
+    return the kernel log from "FAULT_INJECTION" on. Fault points can move
+    between loads, so this is the stack of the N-th point of this load."""
+    set_verbose(2)
+    try:
+        os.write(nth, b"%d" % n)
+        r = libc.syscall(SYS_finit_module, ko, params.encode(), 0)
+        err = ctypes.get_errno() if r != 0 else 0
+        os.write(nth, b"0")
+        if r == 0:
+            remove()
+        log = kmsg_new(kmsg)
+    finally:
+        set_verbose(0)
+    at = [i for i, l in enumerate(log) if "FAULT_INJECTION" in l]
+    head = "again: %s" % (errno.errorcode.get(err, str(err)) if err else "loaded")
+    return [head] + (log[at[0]:at[0] + 40] if at else ["(no fault injected)"]), log
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ko")
@@ -109,6 +141,7 @@ def main():
         left_n = int(os.pread(nth, 32, 0).strip() or b"0")
         os.write(nth, b"0")
         injected = left_n == 0
+        early, again = [], []
         if r == 0:
             what = "loaded" if injected else "loaded, fault point not reached"
             e = remove()
@@ -121,12 +154,19 @@ def main():
             if not injected:
                 what += " (without an injected fault)"
                 bad += 1
+            elif err != errno.ENOMEM and what not in outcomes:
+                # Not a test failure (the loader maps some failures to other
+                # errnos), but say where: the first time each errno shows.
+                early = kmsg_new(kmsg)  # the first load's log, checked below
+                trace, again = trace_point(ko, a.params, nth, kmsg, n)
+                print("N=%d: %s; the failed fault point, loading again with N=%d:" % (n, what, n))
+                print("\n".join("  " + l for l in trace))
         outcomes.setdefault(what, []).append(n)
         rest = leftovers()
         if rest:
             print("N=%d (%s): left behind: %s" % (n, what, " ".join(rest)))
             bad += 1
-        log = kmsg_new(kmsg)
+        log = early + again + kmsg_new(kmsg)
         hits = [l for l in log if BAD.search(l)]
         if hits:
             print("N=%d (%s): kernel log:" % (n, what))

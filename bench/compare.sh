@@ -4,18 +4,18 @@
 # host entry is bench/run.sh (docs/performance.md).
 #
 #   bench/compare.sh [--reps N] [--runtime S] [--ramp-ms MS] [--region MiB]
-#                    [--workloads a,b,...] [--devices uringblk,brd,null_blk]
+#                    [--workloads a,b,...] [--devices uringblk,brd,null_blk,null_blk-floor]
 #                    [--ubk-params "k=v ..."] [--nullb-params "k=v ..."]
 #                    [--variant NAME=BASE:ATTR=VAL[,ATTR=VAL...]] [--no-nostats]
 #                    [--variant-workloads GLOB] [--host-load TEXT] [--clock TEXT] [--out DIR]
 #                    [--tools fio,ubench] [--fx-workloads GLOB] [--fx-args "ARGS"]
 #                    [--no-poll-fallback] [--quick]
 #
-# Loads the three devices with the same capacity (1 GiB) and logical block
+# Loads the devices with the same capacity (1 GiB) and logical block
 # size (512 B), pre-fills the measured region of each, then runs every
 # workload (bench/fio/<workload>.fio) on every device, devices interleaved and
 # their order rotated in each repetition, and prints the median IOPS, MiB/s,
-# p50/p99 completion latency, the ratios uringblk/brd and uringblk/null_blk and
+# p50/p99 total latency (fio lat_ns), the ratios uringblk/brd and uringblk/null_blk and
 # pass/fail against the targets. It also measures 4K random read on uringblk
 # with block-layer accounting off (variant "uringblk-nostats") and as
 # installed, with the udev rule's queue setting wbt_lat_usec=0
@@ -26,6 +26,13 @@
 #   --variant uringblk-nowbt=uringblk:iostats=0,wbt_lat_usec=0
 # Variants run on the workloads matching --variant-workloads (default
 # iops-randread-4k-*; "*" for all).
+#
+# "null_blk-floor" is the blk-mq floor: a second null_blk disk, made through
+# null_blk's configfs beside /dev/nullb0, that moves no data and completes
+# inline (memory_backed=0 irqmode=0; otherwise like null_blk). What any
+# blk-mq RAM disk pays before copying a byte; it runs the workloads with a
+# target against brd (4 KiB, 64 KiB read), and bench/report.py shows its
+# ratio to brd next to each of those targets.
 #
 # Tools (--tools, default both): "fio" runs the job file; "ubench" runs the
 # equivalent uringblk-bench (build/cmake/bin/uringblk-bench or $UBK_BENCH:
@@ -75,7 +82,7 @@ ubench=${UBK_BENCH:-$repo/build/cmake/bin/uringblk-bench}
 fx_glob="iops-rand*-4k-qd32*"
 fx_args="--fixed-buffers --fixed-files --batch-submit 8 --batch-complete 8"
 poll_fallback=1
-devices="uringblk,brd,null_blk"
+devices="uringblk,brd,null_blk,null_blk-floor"
 ubk_params=""
 nullb_params=""
 # Default variants: block-layer accounting off, and the queue settings the
@@ -234,6 +241,26 @@ if wanted null_blk; then
 	PARAMS_OF[null_blk]="modprobe null_blk $p"
 	DEVS+=(null_blk)
 fi
+if wanted null_blk-floor; then
+	[ -d /sys/module/null_blk ] || modprobe null_blk nr_devices=0 || fatal "modprobe null_blk nr_devices=0 failed"
+	modprobe configfs 2>/dev/null
+	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config ||
+		fatal "cannot mount configfs (null_blk-floor)"
+	nbf=/sys/kernel/config/nullb/nullb_floor
+	[ -e $nbf ] && fatal "$nbf exists already"
+	mkdir $nbf || fatal "mkdir $nbf (null_blk without configfs?)"
+	p="size=$((capacity_gib * 1024)) blocksize=$bs submit_queues=$(nproc) poll_queues=1 memory_backed=0 irqmode=0"
+	for kv in $p power=1; do
+		echo "${kv#*=}" >"$nbf/${kv%%=*}" || fatal "null_blk-floor: cannot set $kv"
+	done
+	# the disk is named after the configfs directory on 6.1 and 6.12;
+	# older null_blk named it nullb<index>
+	PATH_OF[null_blk-floor]=/dev/${nbf##*/}
+	wait_dev "${PATH_OF[null_blk-floor]}" || PATH_OF[null_blk-floor]=/dev/nullb$(cat $nbf/index)
+	wait_dev "${PATH_OF[null_blk-floor]}" || fatal "null_blk-floor: neither /dev/${nbf##*/} nor ${PATH_OF[null_blk-floor]} appeared"
+	PARAMS_OF[null_blk-floor]="null_blk configfs: $p"
+	DEVS+=(null_blk-floor)
+fi
 [ ${#DEVS[@]} -gt 0 ] || fatal "no device to measure"
 for d in "${DEVS[@]}"; do
 	dv=${PATH_OF[$d]}
@@ -367,10 +394,14 @@ variants_off() {
 	local v
 	for v in "${VARIANTS[@]}"; do "$out/variant-$v-off.sh"; done
 }
-# devices_for WORKLOAD: the devices and variants that run it
+# devices_for WORKLOAD: the devices and variants that run it (the floor
+# only the workloads with a target against brd: 4 KiB, 64 KiB read)
 devices_for() {
-	local v
-	printf '%s\n' "${DEVS[@]}"
+	local v d
+	for d in "${DEVS[@]}"; do
+		[ "$d" = null_blk-floor ] && [[ $1 != *-4k-* && $1 != bw-seqread-* ]] && continue
+		echo "$d"
+	done
 	# shellcheck disable=SC2053
 	[[ $1 == $variant_glob ]] || return 0
 	for v in "${VARIANTS[@]}"; do echo "$v"; done
@@ -466,6 +497,10 @@ run_workload() {
 		echo "time_based=1"
 		echo "runtime=$runtime"
 		echo "ramp_time=${ramp_ms}ms"
+		# total latency (lat: submission to completion) percentiles; clat
+		# starts when io_uring_enter() returns, after a RAM disk has done
+		# the whole I/O inside it
+		echo "lat_percentiles=1"
 		for d in "$@"; do
 			echo
 			echo "[$d]"
@@ -494,9 +529,9 @@ run_workload() {
 			else if (rest == "error") err[i] = $2
 			else if (rest == dir ".iops") iops[i] = $2
 			else if (rest == dir ".bw_bytes") bw[i] = $2
-			else if (rest == dir ".clat_ns.percentile.50.000000") p50[i] = $2
-			else if (rest == dir ".clat_ns.percentile.99.000000") p99[i] = $2
-			else if (rest == dir ".clat_ns.mean") mean[i] = $2
+			else if (rest == dir ".lat_ns.percentile.50.000000") p50[i] = $2
+			else if (rest == dir ".lat_ns.percentile.99.000000") p99[i] = $2
+			else if (rest == dir ".lat_ns.mean") mean[i] = $2
 			else if (rest == "usr_cpu") ucpu[i] = $2
 			else if (rest == "sys_cpu") scpu[i] = $2
 		}
@@ -596,7 +631,7 @@ for w in "${WL[@]}"; do
 done
 log "tools: $tools; $reps repetitions x $njobs runs of $runtime s + ${ramp_ms} ms: about $(((reps * (njobs * (runtime + 2) + ${#WL[@]} * 3) + 59) / 60)) min"
 
-printf 'rep\tworkload\tdevice\tiops\tbw_bytes\tp50_ns\tp99_ns\tclat_mean_ns\n' >"$results"
+printf 'rep\tworkload\tdevice\tiops\tbw_bytes\tp50_ns\tp99_ns\tlat_mean_ns\n' >"$results"
 t_start=$SECONDS
 for ((r = 1; r <= reps; r++)); do
 	wi=0
@@ -639,6 +674,10 @@ for d in "${DEVS[@]}"; do
 	uringblk) rmmod uringblk_driver || { echo "compare: rmmod uringblk_driver failed" >&2; failures=$((failures + 1)); } ;;
 	brd) rmmod brd || true ;;
 	null_blk) rmmod null_blk || true ;;
+	null_blk-floor)
+		if echo 0 >"$nbf/power"; then rmdir "$nbf" || true; fi
+		[ -d /sys/module/null_blk ] && ! wanted null_blk && { rmmod null_blk || true; }
+		;;
 	esac
 done
 

@@ -43,7 +43,13 @@ COLORS = {
     "uringblk-installed": "#6baed6",
     "brd": "#ff7f0e",
     "null_blk": "#2ca02c",
+    "null_blk-floor": "#98df8a",
 }
+# The blk-mq floor (bench/compare.sh "null_blk-floor": null_blk without data,
+# completing inline). Its ratio to brd is shown next to every uringblk/brd
+# target: where the floor itself misses a target, no blk-mq RAM disk can
+# reach it in this test bed, since each does the floor's work plus a copy.
+FLOOR = "null_blk-floor"
 EXTRA_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 # Targets of the performance issue, evaluated on the medians of one run, for
@@ -75,6 +81,11 @@ INFO = [
     ("iops-randread-4k-qd32-poll", "iops", "uringblk-installed", "brd"),
     ("iops-randread-4k-qd32", "iops", "uringblk-installed", "null_blk"),
     ("iops-randread-4k-qd32-poll", "iops", "uringblk-installed", "null_blk"),
+    # uringblk against the blk-mq floor: below 1 by what uringblk does on
+    # top of it (mostly the copy)
+    ("iops-randread-4k-qd32", "iops", "uringblk", FLOOR),
+    ("iops-randread-4k-qd32-poll", "iops", "uringblk", FLOOR),
+    ("lat-randread-4k-qd1-poll", "p50", "uringblk", FLOOR),
 ]
 METRICS = ["iops", "bw_bytes", "p50_ns", "p99_ns", "mean_ns", "cpu_us_per_io"]
 
@@ -215,17 +226,19 @@ def build(run):
             r = ratio(res, w, tool, a, b, metric)
             if r is None and tool == "ubench-fx":
                 continue  # the variant runs on the 4K QD32 workloads only
-            if r is None:
-                verdict = "n/a"
-            elif op == ">=":
-                verdict = "PASS" if r["ratio"] >= val else "MISS"
-            else:
-                verdict = "PASS" if r["ratio"] <= val else "MISS"
+            def meets(x):
+                return x >= val if op == ">=" else x <= val
+            verdict = "n/a" if r is None else "PASS" if meets(r["ratio"]) else "MISS"
+            fr = ratio(res, w, tool, FLOOR, b, metric) if b == "brd" else None
             targets.append({
                 "tool": tool, "workload": w, "metric": metric, "ratio_of": f"{a}/{b}",
                 "target": f"{op} {val:.2f}", "measured": r["ratio"] if r else None,
                 "paired_min": r["paired_min"] if r else None, "paired_max": r["paired_max"] if r else None,
-                "result": verdict})
+                "result": verdict,
+                # the blk-mq floor's ratio to the same device, and whether it
+                # meets the target itself
+                "floor": fr["ratio"] if fr else None,
+                "floor_meets": meets(fr["ratio"]) if fr else None})
         for w, metric, a, b in INFO:
             r = ratio(res, w, tool, a, b, metric)
             if r:
@@ -244,6 +257,18 @@ def build(run):
         "ratios": ratios,
         "targets": targets,
     }
+
+
+FLOOR_NOTE = ("blk-mq floor: the same ratio for null_blk without data, completing inline "
+              "(`null_blk-floor`: `memory_backed=0 irqmode=0`), the least any blk-mq RAM disk does per I/O "
+              "before copying a byte. \"unreachable\": the floor itself misses the target, so no blk-mq "
+              "driver can meet it in this test bed (docs/performance.md §5b).")
+
+
+def floor_cell(t):
+    if t.get("floor") is None:
+        return "–"
+    return f"{t['floor']:.3f}" + ("" if t["floor_meets"] else " (unreachable)")
 
 
 def markdown(rep):
@@ -266,14 +291,16 @@ def markdown(rep):
     out.append("")
     out.append("## Targets (medians of this run; paired = per-repetition ratios, min–max)")
     out.append("")
-    out.append("| tool | workload | ratio | target | measured | paired min–max | result |")
-    out.append("|---|---|---|---|---|---|---|")
+    out.append("| tool | workload | ratio | target | measured | paired min–max | result | blk-mq floor |")
+    out.append("|---|---|---|---|---|---|---|---|")
     for t in rep["targets"]:
         mname = "IOPS" if t["metric"] == "iops" else "p50"
         pr = (f"{t['paired_min']:.2f}–{t['paired_max']:.2f}" if t["paired_min"] is not None else "–")
         meas = f"{t['measured']:.3f}" if t["measured"] is not None else "–"
         out.append(f"| {t['tool']} | {t['workload']} | {mname} {t['ratio_of']} | {t['target']} | {meas} | {pr} | "
-                   f"{'**' + t['result'] + '**' if t['result'] == 'MISS' else t['result']} |")
+                   f"{'**' + t['result'] + '**' if t['result'] == 'MISS' else t['result']} | {floor_cell(t)} |")
+    out.append("")
+    out.append(FLOOR_NOTE)
     out.append("")
     out.append("## Results (medians)")
     for w in rep["workloads"]:
@@ -299,7 +326,7 @@ def markdown(rep):
                            f"{fmt(s['p99_us'])} | {fmt(s['cpu_us_per_io'], 2)} | {cells[0]} | {cells[1]} | {reps} |")
     out.append("")
     out.append("CPU µs/IO: fio `(usr_cpu + sys_cpu)/100 × 10⁶ / IOPS` (the fio process); uringblk-bench "
-               "`cpu.us_per_io` (getrusage of the process). p50/p99: fio completion latency (clat), "
+               "`cpu.us_per_io` (getrusage of the process). p50/p99: fio total latency (lat: submission to completion), "
                "uringblk-bench submit-to-reap latency. Figures: report.svg.")
     return "\n".join(out) + "\n"
 
@@ -430,20 +457,22 @@ def targets_by_kernel(reps):
             key = (t["tool"], t["workload"], t["metric"], t["ratio_of"], t["target"])
             rows.setdefault(key, {})[k] = t
     out = ["## Targets on every kernel (medians of each kernel's run; paired min–max)", ""]
-    out.append("| tool | workload | ratio | target | " + " | ".join(f"{k} | result" for k in kernels) + " |")
-    out.append("|---|---|---|---|" + "---|---|" * len(kernels))
+    out.append("| tool | workload | ratio | target | " + " | ".join(f"{k} | result | floor" for k in kernels) + " |")
+    out.append("|---|---|---|---|" + "---|---|---|" * len(kernels))
     for (tool, w, metric, ratio_of, target), per in rows.items():
         cells = []
         for k in kernels:
             t = per.get(k)
             if t is None or t["measured"] is None:
-                cells += ["–", t["result"] if t else "–"]
+                cells += ["–", t["result"] if t else "–", floor_cell(t) if t else "–"]
                 continue
             pr = f" ({t['paired_min']:.2f}–{t['paired_max']:.2f})" if t["paired_min"] is not None else ""
             res = "**MISS**" if t["result"] == "MISS" else t["result"]
-            cells += [f"{t['measured']:.3f}{pr}", res]
+            cells += [f"{t['measured']:.3f}{pr}", res, floor_cell(t)]
         mname = "IOPS" if metric == "iops" else "p50"
         out.append(f"| {tool} | {w} | {mname} {ratio_of} | {target} | " + " | ".join(cells) + " |")
+    out.append("")
+    out.append(FLOOR_NOTE)
     out.append("")
     return "\n".join(out)
 

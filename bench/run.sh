@@ -72,10 +72,10 @@ fi
 for v in "$reps" "$runtime" "$cpus" "$mem"; do
 	[[ $v =~ ^[0-9]+$ ]] || { echo "bench/run: not a whole number: '$v'" >&2; exit 2; }
 done
-# Budget: boot + pre-fill + probes, then per repetition up to ~80 runs
-# (8 workloads x 3-4 devices with fio and uringblk-bench, plus the fixed-buffer
-# variant) of runtime + 1 s ramp + ~3 s of start-up under TCG.
-[ -n "$tmo" ] || tmo=$((400 + reps * 80 * (runtime + 4)))
+# Budget: boot + pre-fill + probes, then per repetition up to ~100 runs
+# (8 workloads x 3-6 devices and variants with fio and uringblk-bench, plus
+# the fixed-buffer variant) of runtime + 1 s ramp + ~3 s of start-up under TCG.
+[ -n "$tmo" ] || tmo=$((400 + reps * 100 * (runtime + 4)))
 
 out=$repo/build/bench
 mkdir -p "$out"

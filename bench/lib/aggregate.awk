@@ -9,7 +9,7 @@
 #   D device key type value     device description
 #   W workload dir title        workload, in display order (dir = read|write)
 #   T workload num den target   ratio num/den of median IOPS; target "-" = info
-#   R rep workload device iops bw_bytes p50_ns p99_ns clat_mean_ns
+#   R rep workload device iops bw_bytes p50_ns p99_ns lat_mean_ns
 # Plain POSIX awk (mawk, busybox awk).
 BEGIN {
 	FS = "\t"
@@ -213,7 +213,7 @@ function json(   i, j, k, n, a, x, first, r, rl, nr, s) {
 				print ","
 			first = 0
 			printf "        %s: {\n", jstr(dev[j])
-			printf "          \"median\": {\"iops\": %.3f, \"bw_bytes\": %.0f, \"p50_ns\": %.0f, \"p99_ns\": %.0f, \"clat_mean_ns\": %.0f},\n", m_iops[k], m_bw[k], m_p50[k], m_p99[k], m_cmean[k]
+			printf "          \"median\": {\"iops\": %.3f, \"bw_bytes\": %.0f, \"p50_ns\": %.0f, \"p99_ns\": %.0f, \"lat_mean_ns\": %.0f},\n", m_iops[k], m_bw[k], m_p50[k], m_p99[k], m_cmean[k]
 			printf "          \"best_iops\": %.3f,\n", m_best[k]
 			printf "          \"reps\": ["
 			n = split(reps[k], a, " ")
@@ -223,7 +223,7 @@ function json(   i, j, k, n, a, x, first, r, rl, nr, s) {
 			split(p99[k], a9, " ")
 			split(cmean[k], am, " ")
 			for (x = 1; x <= n; x++)
-				printf "%s\n            {\"rep\": %d, \"iops\": %s, \"bw_bytes\": %s, \"p50_ns\": %s, \"p99_ns\": %s, \"clat_mean_ns\": %s}", (x > 1) ? "," : "", a[x], ai[x], ab[x], a5[x], a9[x], am[x]
+				printf "%s\n            {\"rep\": %d, \"iops\": %s, \"bw_bytes\": %s, \"p50_ns\": %s, \"p99_ns\": %s, \"lat_mean_ns\": %s}", (x > 1) ? "," : "", a[x], ai[x], ab[x], a5[x], a9[x], am[x]
 			printf "\n          ]\n        }"
 		}
 		printf "\n      }\n    }%s\n", (i < nw) ? "," : ""

@@ -3,20 +3,24 @@
 # on synthetic records (known IOPS) must pass a ratio at or above its floor,
 # fail one below it (exit 1), fail a row that was not measured, note a run on
 # another kernel than the floors' baseline, and put several kernels' targets
-# in one table (docs/performance.md, sections 8 and 9).
+# in one table, each with the blk-mq floor's ratio and "unreachable" where the
+# floor itself misses the target (docs/performance.md, sections 8 and 9).
 . "$(dirname "$0")/lib.sh"
 
 REPORT=$TOP/bench/report.py
 
-# records KERNEL UBK_IOPS BRD_IOPS: one workload, 3 repetitions, both devices
+# records KERNEL UBK_IOPS BRD_IOPS [FLOOR_IOPS]: one workload, 3 repetitions,
+# uringblk and brd (and the blk-mq floor, null_blk-floor, if given)
 records() {
-	local k=$1 u=$2 b=$3 rep
+	local k=$1 u=$2 b=$3 f=${4:-} rep
 	printf 'O\turingblk\nO\tbrd\n'
+	[ -n "$f" ] && printf 'O\tnull_blk-floor\n'
 	printf 'W\tiops-randread-4k-qd32\tread\t4K random read QD32\n'
 	printf 'M\tkernel\ts\t%s\nM\treps\tn\t3\nM\truntime_s\tn\t1\nM\tclock\ts\ticount shift=0\n' "$k"
 	for rep in 1 2 3; do
 		printf 'X\t%s\tiops-randread-4k-qd32\tubench\turingblk\t%s\t0\t1000\t2000\t1100\t5\n' $rep "$u"
 		printf 'X\t%s\tiops-randread-4k-qd32\tubench\tbrd\t%s\t0\t1000\t2000\t1100\t5\n' $rep "$b"
+		[ -z "$f" ] || printf 'X\t%s\tiops-randread-4k-qd32\tubench\tnull_blk-floor\t%s\t0\t1000\t2000\t1100\t5\n' $rep "$f"
 	done
 }
 # floors FLOOR [WORKLOAD]
@@ -57,15 +61,17 @@ grep -q "note: the floors were measured on 6.1.0-57-amd64, this run is on 6.1.0-
 	fail "no note for a run on another kernel: $OUT"
 pass "a run on another kernel than the baseline is noted"
 
-# Two kernels, one target table: a column pair per kernel.
-records 6.12.118+deb12-amd64 90000 100000 >"$TMP/r612.tsv"
-python3 "$REPORT" --records "$TMP/r61.tsv" "$TMP/r612.tsv" --out "$TMP/rep" --name both >/dev/null ||
+# Two kernels, one target table: measured, result and the blk-mq floor per
+# kernel; the floor misses 1.00 on one kernel (unreachable), meets it on the other.
+records 6.1.0-57-amd64 80000 100000 90000 >"$TMP/f61.tsv"
+records 6.12.118+deb12-amd64 90000 100000 110000 >"$TMP/r612.tsv"
+python3 "$REPORT" --records "$TMP/f61.tsv" "$TMP/r612.tsv" --out "$TMP/rep" --name both >/dev/null ||
 	fail "report over two kernels failed"
 row=$(grep -F '| ubench | iops-randread-4k-qd32 | IOPS uringblk/brd | >= 1.00 |' "$TMP/rep/both.md") ||
 	fail "no target row in: $(head -n 12 "$TMP/rep/both.md")"
-grep -q '| 0.800 (0.80–0.80) | \*\*MISS\*\* | 0.900 (0.90–0.90) | \*\*MISS\*\* |' <<<"$row" ||
+grep -q '| 0.800 (0.80–0.80) | \*\*MISS\*\* | 0.900 (unreachable) | 0.900 (0.90–0.90) | \*\*MISS\*\* | 1.100 |' <<<"$row" ||
 	fail "target row: $row"
-grep -q '| tool | workload | ratio | target | 6.1.0-57-amd64 | result | 6.12.118+deb12-amd64 | result |' \
+grep -q '| tool | workload | ratio | target | 6.1.0-57-amd64 | result | floor | 6.12.118+deb12-amd64 | result | floor |' \
 	"$TMP/rep/both.md" || fail "no kernel columns"
 expect_eq "report.json kernels" \
 	"$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["kernels"]))' "$TMP/rep/both.json")" 2

@@ -46,9 +46,10 @@ COLORS = {
     "null_blk-floor": "#98df8a",
 }
 # The blk-mq floor (bench/compare.sh "null_blk-floor": null_blk without data,
-# completing inline). Its ratio to brd is shown next to every uringblk/brd
-# target: where the floor itself misses a target, no blk-mq RAM disk can
-# reach it in this test bed, since each does the floor's work plus a copy.
+# completing inline). Its ratio to the same reference is shown next to every
+# target it ran for: where the floor itself misses a target, no blk-mq RAM
+# disk can reach it in this test bed, since each does the floor's work plus
+# a copy.
 FLOOR = "null_blk-floor"
 EXTRA_COLORS = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
@@ -229,7 +230,7 @@ def build(run):
             def meets(x):
                 return x >= val if op == ">=" else x <= val
             verdict = "n/a" if r is None else "PASS" if meets(r["ratio"]) else "MISS"
-            fr = ratio(res, w, tool, FLOOR, b, metric) if b == "brd" else None
+            fr = ratio(res, w, tool, FLOOR, b, metric)
             targets.append({
                 "tool": tool, "workload": w, "metric": metric, "ratio_of": f"{a}/{b}",
                 "target": f"{op} {val:.2f}", "measured": r["ratio"] if r else None,

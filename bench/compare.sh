@@ -30,9 +30,9 @@
 # "null_blk-floor" is the blk-mq floor: a second null_blk disk, made through
 # null_blk's configfs beside /dev/nullb0, that moves no data and completes
 # inline (memory_backed=0 irqmode=0; otherwise like null_blk). What any
-# blk-mq RAM disk pays before copying a byte; it runs the workloads with a
-# target against brd (4 KiB, 64 KiB read), and bench/report.py shows its
-# ratio to brd next to each of those targets.
+# blk-mq RAM disk pays before copying a byte; it runs the workloads that
+# have targets (4 KiB, 64 KiB read), and bench/report.py shows its ratio to
+# each target's reference (brd or null_blk) next to the target.
 #
 # Tools (--tools, default both): "fio" runs the job file; "ubench" runs the
 # equivalent uringblk-bench (build/cmake/bin/uringblk-bench or $UBK_BENCH:
@@ -395,7 +395,7 @@ variants_off() {
 	for v in "${VARIANTS[@]}"; do "$out/variant-$v-off.sh"; done
 }
 # devices_for WORKLOAD: the devices and variants that run it (the floor
-# only the workloads with a target against brd: 4 KiB, 64 KiB read)
+# only the workloads that have targets: 4 KiB, 64 KiB read)
 devices_for() {
 	local v d
 	for d in "${DEVS[@]}"; do

@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -43,7 +44,12 @@ union ubk_admin_resp {
 union ubk_admin_payload {
 	struct uringblk_dev_params add;
 	struct uringblk_set_params set;
-	struct uringblk_power_cut cut;
+	struct {
+		struct uringblk_power_cut c;
+		__u64 drop[URINGBLK_PL_MAX_DROP];	/* DROP's list */
+	} cut;
+	struct uringblk_power_mark mark;
+	struct uringblk_power_arm arm;
 };
 
 static int ubk_admin_read_payload(const struct uringblk_cmd *c,
@@ -51,6 +57,9 @@ static int ubk_admin_read_payload(const struct uringblk_cmd *c,
 {
 	u32 n = ubk_ucmd_payload_size(c->hdr.opcode);
 
+	/* POWER_CUT's list of DROP (checked: ubk_ucmd_payload_ok()). */
+	if (n && c->hdr.opcode == URINGBLK_UCMD_POWER_CUT)
+		n = c->hdr.payload_len;
 	if (WARN_ON_ONCE(n > sizeof(*pl)))
 		return -EINVAL;
 	if (n && copy_from_user(pl, u64_to_user_ptr(c->addr), n))
@@ -60,6 +69,38 @@ static int ubk_admin_read_payload(const struct uringblk_cmd *c,
 
 static_assert(sizeof(struct uringblk_cmd) == 48);
 static_assert(sizeof(union ubk_admin_resp) <= UBK_UCMD_MAX_RESP);
+
+/* At most this many entries per POWER_LOG answer (128 KiB). */
+#define UBK_PL_LOG_MAX	4096U
+
+/*
+ * POWER_LOG: the header and as many changes as fit in len (at most
+ * UBK_PL_LOG_MAX). Drops the reference on @dev before touching user memory.
+ */
+static long ubk_admin_power_log(struct uringblk_dev *dev,
+				const struct uringblk_cmd *c)
+{
+	struct uringblk_power_log h = { };
+	struct uringblk_power_log_entry *e;
+	u32 max = min_t(u32, (c->len - sizeof(h)) / sizeof(*e),
+			UBK_PL_LOG_MAX);
+	long ret;
+
+	e = kvcalloc(max_t(u32, max, 1), sizeof(*e), GFP_KERNEL);
+	if (!e) {
+		ubk_dev_put(dev);
+		return -ENOMEM;
+	}
+	h.nr_entries = ubk_pl_log(dev, e, max, &h.nr_changes);
+	ubk_dev_put(dev);
+	ret = sizeof(h) + h.nr_entries * sizeof(*e);
+	if (copy_to_user(u64_to_user_ptr(c->addr), &h, sizeof(h)) ||
+	    copy_to_user(u64_to_user_ptr(c->addr + sizeof(h)), e,
+			 h.nr_entries * sizeof(*e)))
+		ret = -EFAULT;
+	kvfree(e);
+	return ret;
+}
 
 /*
  * Fill the response of a validated command for @dev and copy it to the
@@ -83,8 +124,25 @@ static long ubk_admin_answer(struct uringblk_dev *dev,
 	case URINGBLK_UCMD_GET_PARAMS:
 		ubk_dev_get_params(dev, &r.params);
 		break;
+	case URINGBLK_UCMD_POWER_ON:
+		ret = ubk_dev_power_on(dev);
+		ubk_dev_put(dev);
+		return ret;
+	case URINGBLK_UCMD_POWER_MARK:
+		ret = ubk_pl_mark(dev, pl->mark.tag);
+		ubk_dev_put(dev);
+		return ret;
+	case URINGBLK_UCMD_POWER_ARM:
+		ret = ubk_pl_arm(dev, &pl->arm);
+		ubk_dev_put(dev);
+		return ret;
+	case URINGBLK_UCMD_POWER_LOG:
+		return ubk_admin_power_log(dev, c);
 	case URINGBLK_UCMD_POWER_CUT:
-		ret = ubk_dev_power_cut(dev, &pl->cut, &r.cut);
+		ret = ubk_dev_power_cut(dev, &pl->cut.c, pl->cut.drop,
+					(c->hdr.payload_len -
+					 sizeof(pl->cut.c)) / sizeof(__u64),
+					c->hdr.abi_minor, &r.cut);
 		if (ret) {
 			ubk_dev_put(dev);
 			return ret;

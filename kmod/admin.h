@@ -45,8 +45,15 @@ void ubk_dev_get_params(struct uringblk_dev *dev, struct uringblk_dev_params *p)
 int ubk_dev_set_params(struct uringblk_dev *dev,
 		       const struct uringblk_set_params *s);
 int ubk_dev_power_cut(struct uringblk_dev *dev,
-		      const struct uringblk_power_cut *c,
+		      const struct uringblk_power_cut *c, const __u64 *drop,
+		      u32 nr_drop, u16 abi_minor,
 		      struct uringblk_power_cut_result *res);
+int ubk_dev_power_on(struct uringblk_dev *dev);
+/* powerloss.c; also behind sysfs power_arm, power_mark, power_log. */
+int ubk_pl_arm(struct uringblk_dev *dev, const struct uringblk_power_arm *a);
+int ubk_pl_mark(struct uringblk_dev *dev, u64 tag);
+u32 ubk_pl_log(struct uringblk_dev *dev, struct uringblk_power_log_entry *e,
+	       u32 max, u64 *nr_changes);
 
 /* ---- provided by admin.c ----------------------------------------- */
 

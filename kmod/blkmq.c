@@ -82,26 +82,29 @@ static __always_inline blk_status_t ubk_execute(struct uringblk_dev *dev,
 	case REQ_OP_READ:
 		return ubk_do_rw(dev, rq, false, 0);
 	case REQ_OP_WRITE:
-		if (unlikely(READ_ONCE(dev->pl.on)))
-			ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq));
+		if (unlikely(READ_ONCE(dev->pl.on)) &&
+		    ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq), sflags))
+			return BLK_STS_IOERR;	/* an armed power cut fired */
 		return ubk_do_rw(dev, rq, true, sflags);
 	case REQ_OP_FLUSH:
+		if (unlikely(READ_ONCE(dev->pl.on)) && ubk_pl_flush_rq(dev))
+			return BLK_STS_IOERR;
 		/* Everything completed so far is now durable. */
 		atomic64_inc(&dev->flush_epoch);
-		if (unlikely(READ_ONCE(dev->pl.on)))
-			ubk_pl_flush(dev);
 		return BLK_STS_OK;
 	case REQ_OP_DISCARD:
 		if (!dev->discard)
 			return BLK_STS_NOTSUPP;
-		if (unlikely(READ_ONCE(dev->pl.on)))
-			ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq));
+		if (unlikely(READ_ONCE(dev->pl.on)) &&
+		    ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq), sflags))
+			return BLK_STS_IOERR;
 		return ubk_store_zero(&dev->store, pos, blk_rq_bytes(rq), true);
 	case REQ_OP_WRITE_ZEROES:
 		if (!dev->write_zeroes)
 			return BLK_STS_NOTSUPP;
-		if (unlikely(READ_ONCE(dev->pl.on)))
-			ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq));
+		if (unlikely(READ_ONCE(dev->pl.on)) &&
+		    ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq), sflags))
+			return BLK_STS_IOERR;
 		return ubk_store_zero(&dev->store, pos, blk_rq_bytes(rq),
 				      !(rq->cmd_flags & REQ_NOUNMAP));
 	default:
@@ -291,14 +294,29 @@ static void ubk_complete_late(struct request *rq)
 		blk_mq_complete_request(rq);
 }
 
+/*
+ * Status of a request that completes after its dispatch (delayed, held or
+ * polled): a power cut since its dispatch fails it, whatever it did, as a
+ * disk whose power went off fails what was in flight. Its data may have
+ * been undone by the cut, and a success would promise it.
+ */
+static inline blk_status_t ubk_late_status(const struct ubk_cmd *cmd,
+					   u16 epoch)
+{
+	if (unlikely(cmd->pl_epoch != epoch) && cmd->status == BLK_STS_OK)
+		return BLK_STS_IOERR;
+	return cmd->status;
+}
+
 /* ->complete(): the end of every ubk_complete_late() that was not polled. */
 static void ubk_complete_rq(struct request *rq)
 {
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct ubk_queue *uq = rq->mq_hctx->driver_data;
+	blk_status_t st = ubk_late_status(cmd, READ_ONCE(uq->dev->pl.epoch));
 
-	ubk_account(uq->dev, rq, cmd->status, local_clock());
-	blk_mq_end_request(rq, cmd->status);
+	ubk_account(uq->dev, rq, st, local_clock());
+	blk_mq_end_request(rq, st);
 }
 
 /*
@@ -376,9 +394,9 @@ void ubk_delay_init(struct uringblk_dev *dev)
 }
 
 /*
- * Dispatch with error-injection rules published (the slow path; see
- * ubk_handle_rq()). A failed request never touches the store, so a failed
- * write leaves the old data in place.
+ * Dispatch with error-injection rules published or the power off (the
+ * slow path; see ubk_handle_rq()). A failed request never touches the
+ * store, so a failed write leaves the old data in place.
  */
 static noinline blk_status_t ubk_handle_rq_inj(struct ubk_queue *uq,
 					       struct request *rq)
@@ -386,10 +404,19 @@ static noinline blk_status_t ubk_handle_rq_inj(struct ubk_queue *uq,
 	struct uringblk_dev *dev = uq->dev;
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	unsigned int sflags = 0;
+	int act = UBK_INJ_ACT_NONE;
 	blk_status_t st;
 	u32 usec = 0;
-	int act;
 
+	if (READ_ONCE(dev->pl.off)) {
+		/* The power is off (docs/power-loss.md): every request fails. */
+		rq->rq_flags |= RQF_QUIET;
+		blk_mq_start_request(rq);
+		ubk_finish(uq, rq, BLK_STS_IOERR, NULL);
+		return BLK_STS_OK;
+	}
+	if (!rcu_access_pointer(dev->inj))
+		goto execute;
 	act = ubk_inj_decide(dev, rq, &usec);
 	switch (act) {
 	case UBK_INJ_ACT_TIMEOUT:
@@ -413,6 +440,7 @@ static noinline blk_status_t ubk_handle_rq_inj(struct ubk_queue *uq,
 		break;
 	}
 
+execute:
 	st = ubk_execute_alloc(dev, rq, sflags);
 	if (unlikely(st == BLK_STS_RESOURCE))
 		return BLK_STS_RESOURCE;
@@ -443,11 +471,25 @@ static blk_status_t ubk_handle_rq(struct request *rq,
 	if (likely(!(rq->rq_flags & RQF_DONTPREP))) {
 		cmd->start_ns = start;
 		cmd->pl_logged = false;
-	} else
+		cmd->pl_epoch = READ_ONCE(dev->pl.epoch);
+	} else {
 		ubk_stat_inc(&dev->stats, UBK_C_RETRIES);
+		/*
+		 * Given back before a power cut, dispatched after it: a new
+		 * request for the power-loss log (the cut undid or kept what
+		 * it had copied).
+		 */
+		if (unlikely(cmd->pl_epoch != READ_ONCE(dev->pl.epoch))) {
+			cmd->pl_logged = false;
+			cmd->pl_epoch = READ_ONCE(dev->pl.epoch);
+		}
+	}
 
-	/* No rules: one load and a predicted branch, no atomics, no locks. */
-	if (unlikely(rcu_access_pointer(dev->inj)))
+	/*
+	 * No rules and the power on: two loads and a predicted branch, no
+	 * atomics, no locks.
+	 */
+	if (unlikely(rcu_access_pointer(dev->inj) || READ_ONCE(dev->pl.off)))
 		return ubk_handle_rq_inj(uq, rq);
 
 	st = ubk_execute_alloc(dev, rq, 0);
@@ -496,17 +538,19 @@ static int ubk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	struct llist_node *list;
 	struct ubk_cmd *cmd, *next;
 	int n = 0;
+	u16 epoch;
 	u64 now;
 
 	list = llist_del_all(&uq->poll_list);
 	if (!list)
 		return 0;
 	now = local_clock();
+	epoch = READ_ONCE(uq->dev->pl.epoch);
 	list = llist_reverse_order(list);	/* complete in dispatch order */
 
 	llist_for_each_entry_safe(cmd, next, list, node) {
 		struct request *rq = blk_mq_rq_from_pdu(cmd);
-		blk_status_t st = cmd->status;
+		blk_status_t st = ubk_late_status(cmd, epoch);
 
 		ubk_account(uq->dev, rq, st, now);
 		if (!blk_mq_add_to_batch(rq, iob, st != BLK_STS_OK,

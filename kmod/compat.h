@@ -372,6 +372,24 @@ static inline void ubk_hrtimer_setup(struct hrtimer *timer,
  *   6.18+:   io_uring_cmd_done(cmd, ret, issue_flags), res2 dropped
  * The IO_URING_F_* values differ between versions: use the names only.
  */
+/*
+ * Drop the clean cached pages of the whole disk and of every partition:
+ * each block_device has a page cache of its own. The partition table
+ * (gendisk.part_tbl, an xarray of block devices since 5.14, part0 at
+ * index 0; still so in 6.18) changes only under disk->open_mutex, which
+ * this takes. Process context.
+ */
+static inline void ubk_disk_invalidate_all(struct gendisk *disk)
+{
+	struct block_device *part;
+	unsigned long idx;
+
+	mutex_lock(&disk->open_mutex);
+	xa_for_each(&disk->part_tbl, idx, part)
+		invalidate_bdev(part);
+	mutex_unlock(&disk->open_mutex);
+}
+
 #if IS_ENABLED(CONFIG_IO_URING)
 #define UBK_HAVE_URING_CMD 1
 #if UBK_KV_GE(6, 8, 0)

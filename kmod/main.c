@@ -131,6 +131,11 @@ module_param(power_loss, bool, 0444);
 MODULE_PARM_DESC(power_loss,
 		 "Track non-durable writes for power-cut emulation on new devices (default 0); per device: uringblk/power_loss");
 
+static unsigned int power_loss_max_mb;
+module_param(power_loss_max_mb, uint, 0444);
+MODULE_PARM_DESC(power_loss_max_mb,
+		 "Memory all devices' power-loss logs may hold, in MiB; beyond it the oldest changes become durable (default 0: 1/8 of RAM)");
+
 static unsigned int io_timeout_ms = 30000;
 module_param(io_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(io_timeout_ms,
@@ -627,6 +632,8 @@ static void ubk_dev_destroy(struct uringblk_dev *dev)
 	/* Held requests would make del_gendisk() wait for their timeout. */
 	ubk_inj_shutdown(dev);
 	del_gendisk(disk);
+	/* A power cut armed in the data path finishes its undo. */
+	ubk_pl_stop(dev);
 	/* No request left to give back: no refill may run the queues. */
 	ubk_store_stop(&dev->store);
 	/* Drop the table's reference and wait for admin holders. */
@@ -768,6 +775,9 @@ int ubk_dev_set_params(struct uringblk_dev *dev,
 		ret = ubk_set_write_cache(q, s->write_cache);
 		if (ret)
 			return ret;
+		/* A switch to write-through is a FLUSH (docs/power-loss.md). */
+		if (!s->write_cache)
+			ubk_pl_flush(dev);
 	}
 	if (s->mask & URINGBLK_SET_MAX_SECTORS_KB) {
 		ret = ubk_set_max_sectors(q, s->max_sectors_kb << 1);
@@ -804,6 +814,8 @@ static int __init ubk_init(void)
 	int ret;
 
 	ret = ubk_check_params();
+	if (!ret)
+		ret = ubk_pl_budget_init(power_loss_max_mb);
 	if (ret)
 		return ret;
 	n = nr_devices;

@@ -109,6 +109,7 @@ int ubk_store_init(struct ubk_store *s, u64 capacity)
 	INIT_LIST_HEAD(&s->pool);
 	s->pool_nr = 0;
 	s->nomem_at = 0;
+	s->stopped = false;
 	INIT_WORK(&s->refill_work, ubk_refill_fn);
 	/*
 	 * Sized by a parameter (8 bytes per 2 MiB, 16 MiB for 4 TiB): fail
@@ -127,9 +128,15 @@ int ubk_store_init(struct ubk_store *s, u64 capacity)
 	return 0;
 }
 
-/* No refill runs or starts after this; the disk is gone (del_gendisk). */
+/*
+ * No refill runs or starts after this; the disk is gone (del_gendisk) and
+ * allocations that would need one fail with -ENOSPC.
+ */
 void ubk_store_stop(struct ubk_store *s)
 {
+	spin_lock_irq(&s->pool_lock);
+	s->stopped = true;
+	spin_unlock_irq(&s->pool_lock);
 	cancel_work_sync(&s->refill_work);
 }
 
@@ -152,6 +159,8 @@ void ubk_store_free(struct ubk_store *s)
 			if (leaf[j])
 				__free_page(leaf[j]);
 		free_page((unsigned long)leaf);
+		/* A full 4 TiB device frees 2^30 pages here (brd yields too). */
+		cond_resched();
 	}
 	list_for_each_entry_safe(page, tmp, &s->pool, lru) {
 		list_del(&page->lru);
@@ -225,8 +234,16 @@ static noinline struct page *ubk_pool_take(struct ubk_store *s,
 		return page;
 	if (reserve_hit || ubk_nomem_recent(s))
 		return ERR_PTR(-ENOSPC);
-	queue_work(ubk_refill_wq, &s->refill_work);
-	return ERR_PTR(-EAGAIN);
+	/*
+	 * Queued under pool_lock, which ubk_store_stop() takes to set
+	 * stopped: no refill is queued after the stop (a power cut still
+	 * undoing writes while its device is deleted gets -ENOSPC instead).
+	 */
+	spin_lock_irqsave(&s->pool_lock, flags);
+	if (!s->stopped)
+		queue_work(ubk_refill_wq, &s->refill_work);
+	spin_unlock_irqrestore(&s->pool_lock, flags);
+	return s->stopped ? ERR_PTR(-ENOSPC) : ERR_PTR(-EAGAIN);
 }
 
 /* A zeroed page for the store, or an ERR_PTR (see ubk_pool_take()). */
@@ -391,15 +408,21 @@ blk_status_t ubk_store_write(struct ubk_store *s, u64 pos, struct page *page,
 
 /*
  * A private copy of data page @idx for the power-loss undo log, NULL if
- * the page is not allocated (it reads zeroes), or ERR_PTR(-ENOMEM). Never
- * sleeps. Caller holds rcu_read_lock().
+ * the page is not allocated (it reads zeroes), or ERR_PTR(-ENOMEM). The
+ * copies obey the reserve of the data pages: tracking must not push the
+ * machine into the OOM killer either. With UBK_STORE_NO_ATOMIC (a nomem
+ * injection rule) the non-sleeping allocation "fails": there is no pool
+ * for copies. Never sleeps. Caller holds rcu_read_lock().
  */
-struct page *ubk_store_snapshot(struct ubk_store *s, u64 idx)
+struct page *ubk_store_snapshot(struct ubk_store *s, u64 idx,
+				unsigned int flags)
 {
 	struct page *sp = ubk_lookup(s, idx), *copy;
 
 	if (!sp)
 		return NULL;
+	if (ubk_mem_low(s) || (flags & UBK_STORE_NO_ATOMIC))
+		return ERR_PTR(-ENOMEM);
 	copy = alloc_page(GFP_NOWAIT | __GFP_NOWARN);
 	if (!copy)
 		return ERR_PTR(-ENOMEM);

@@ -187,31 +187,269 @@ static ssize_t power_loss_store(struct device *d, struct device_attribute *a,
 }
 static DEVICE_ATTR_RW(power_loss);
 
-/* "all", "random SEED" or "torn SEED". */
+/* The next blank-separated word of *@p, or NULL at the end. */
+static char *ubk_word(char **p)
+{
+	if (!*p)
+		return NULL;
+	*p = skip_spaces(*p);
+	if (!**p)
+		return NULL;
+	return strsep(p, " \t\n");
+}
+
+/* DROP's list: "N[,N...]", at most URINGBLK_PL_MAX_DROP numbers. */
+static int ubk_parse_drop(char *w, struct ubk_pl_spec *sp)
+{
+	char *n;
+
+	while ((n = strsep(&w, ","))) {
+		if (sp->nr_drop == URINGBLK_PL_MAX_DROP ||
+		    kstrtou64(n, 0, &sp->drop[sp->nr_drop]))
+			return -EINVAL;
+		sp->nr_drop++;
+	}
+	return 0;
+}
+
+/*
+ * A cut: "all", "random SEED", "torn SEED", "prefix K" or "drop N[,N...]",
+ * then the options "resume" (power on at once) and "physical" (tear at
+ * the physical block), in any order. Checked by ubk_pl_spec_check().
+ */
+static int ubk_parse_spec(char **p, struct ubk_pl_spec *sp)
+{
+	char *w = ubk_word(p);
+
+	memset(sp, 0, sizeof(*sp));
+	if (!w)
+		return -EINVAL;
+	for (sp->mode = 0; sp->mode <= UBK_PL_DROP; sp->mode++)
+		if (!strcmp(w, ubk_pl_mode_name(sp->mode)))
+			break;
+	if (sp->mode > UBK_PL_DROP)
+		return -EINVAL;
+	if (sp->mode != UBK_PL_ALL) {
+		w = ubk_word(p);
+		if (!w)
+			return -EINVAL;
+		if (sp->mode == UBK_PL_DROP) {
+			if (ubk_parse_drop(w, sp))
+				return -EINVAL;
+			sp->seed = sp->nr_drop;
+		} else if (kstrtou64(w, 0, &sp->seed)) {
+			return -EINVAL;
+		}
+	}
+	while ((w = ubk_word(p))) {
+		if (!strcmp(w, "resume"))
+			sp->flags |= URINGBLK_PL_CUT_RESUME;
+		else if (!strcmp(w, "physical"))
+			sp->flags |= URINGBLK_PL_CUT_TEAR_PHYSICAL;
+		else
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Room for a drop list of URINGBLK_PL_MAX_DROP numbers. */
+#define UBK_SPEC_TEXT	1400
+
 static ssize_t power_cut_store(struct device *d, struct device_attribute *a,
 			       const char *buf, size_t count)
 {
 	struct uringblk_power_cut_result res;
-	char mode[8];
-	u64 seed = 0;
-	u32 m;
-	int n, ret;
+	struct ubk_pl_spec *sp;
+	char *tmp, *p;
+	int ret;
 
-	n = sscanf(buf, "%7s %llu", mode, &seed);
-	if (n < 1)
-		return -EINVAL;
-	if (!strcmp(mode, "all") && n == 1)
-		m = URINGBLK_PL_ALL;
-	else if (!strcmp(mode, "random") && n == 2)
-		m = URINGBLK_PL_RANDOM;
-	else if (!strcmp(mode, "torn") && n == 2)
-		m = URINGBLK_PL_TORN;
-	else
-		return -EINVAL;
-	ret = ubk_pl_cut(ubk_from_dev(d), m, seed, &res);
+	tmp = kstrndup(buf, UBK_SPEC_TEXT, GFP_KERNEL);
+	sp = kmalloc(sizeof(*sp), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (tmp && sp) {
+		p = tmp;
+		ret = count > UBK_SPEC_TEXT ? -EINVAL : ubk_parse_spec(&p, sp);
+	}
+	if (!ret)
+		ret = ubk_pl_cut(ubk_from_dev(d), sp,
+				 sp->flags & URINGBLK_PL_CUT_RESUME, &res);
+	kfree(sp);
+	kfree(tmp);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_WO(power_cut);
+
+/*
+ * "change N CUT", "flush N CUT", "lba SECTOR NR_SECTORS CUT", "mark TAG
+ * CUT" or "none"; CUT as in power_cut, without drop and resume.
+ */
+static int ubk_parse_arm(char *p, struct uringblk_power_arm *a)
+{
+	static const char * const trig[] = {
+		[URINGBLK_PL_ARM_NONE] = "none",
+		[URINGBLK_PL_ARM_CHANGE] = "change",
+		[URINGBLK_PL_ARM_FLUSH] = "flush",
+		[URINGBLK_PL_ARM_LBA] = "lba",
+		[URINGBLK_PL_ARM_MARK] = "mark",
+	};
+	struct ubk_pl_spec sp;
+	char *w = ubk_word(&p);
+	u64 *arg = &a->count;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	if (!w)
+		return -EINVAL;
+	ret = match_string(trig, ARRAY_SIZE(trig), w);
+	if (ret < 0)
+		return -EINVAL;
+	a->trigger = ret;
+	if (a->trigger == URINGBLK_PL_ARM_NONE)
+		return ubk_word(&p) ? -EINVAL : 0;
+	if (a->trigger == URINGBLK_PL_ARM_LBA || a->trigger == URINGBLK_PL_ARM_MARK)
+		arg = &a->sector;
+	w = ubk_word(&p);
+	if (!w || kstrtou64(w, 0, arg))
+		return -EINVAL;
+	if (a->trigger == URINGBLK_PL_ARM_LBA) {
+		w = ubk_word(&p);
+		if (!w || kstrtou64(w, 0, &a->nr_sectors))
+			return -EINVAL;
+	}
+	ret = ubk_parse_spec(&p, &sp);
+	if (ret)
+		return ret;
+	if (sp.mode == UBK_PL_DROP)
+		return -EINVAL;
+	a->mode = sp.mode;
+	a->flags = sp.flags;
+	a->seed = sp.seed;
+	return 0;
+}
+
+static ssize_t power_arm_show(struct device *d, struct device_attribute *a,
+			      char *buf)
+{
+	return ubk_pl_arm_show(ubk_from_dev(d), buf);
+}
+
+static ssize_t power_arm_store(struct device *d, struct device_attribute *a,
+			       const char *buf, size_t count)
+{
+	struct uringblk_power_arm arm;
+	char tmp[128];
+	int ret;
+
+	if (strscpy(tmp, buf, sizeof(tmp)) < 0)
+		return -EINVAL;
+	ret = ubk_parse_arm(tmp, &arm);
+	if (!ret)
+		ret = ubk_pl_arm(ubk_from_dev(d), &arm);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(power_arm);
+
+/* A mark: a 64-bit tag, decimal or 0x hex. */
+static ssize_t power_mark_store(struct device *d, struct device_attribute *a,
+				const char *buf, size_t count)
+{
+	u64 tag;
+	int ret = kstrtou64(buf, 0, &tag);
+
+	if (!ret)
+		ret = ubk_pl_mark(ubk_from_dev(d), tag);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(power_mark);
+
+/* At most this many changes in sysfs power_log (a page); POWER_LOG has more. */
+#define UBK_PL_LOG_SYSFS	64
+
+static const char * const ubk_pl_op_names[] = {
+	[URINGBLK_PL_OP_WRITE] = "write",
+	[URINGBLK_PL_OP_DISCARD] = "discard",
+	[URINGBLK_PL_OP_WRITE_ZEROES] = "write_zeroes",
+};
+
+/*
+ * "changes N", then one line per change, oldest first:
+ * "SEQ OP SECTOR NR_SECTORS fua|- mark=TAG|-".
+ */
+static ssize_t power_log_show(struct device *d, struct device_attribute *a,
+			      char *buf)
+{
+	struct uringblk_power_log_entry *e;
+	u64 nr_changes;
+	u32 i, n;
+	int len;
+
+	e = kcalloc(UBK_PL_LOG_SYSFS, sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	n = ubk_pl_log(ubk_from_dev(d), e, UBK_PL_LOG_SYSFS, &nr_changes);
+	len = sysfs_emit(buf, "changes %llu\n", nr_changes);
+	for (i = 0; i < n; i++) {
+		len += sysfs_emit_at(buf, len, "%llu %s %llu %u %s ",
+				     e[i].seq, ubk_pl_op_names[e[i].op],
+				     e[i].sector, e[i].nr_sectors,
+				     e[i].flags & URINGBLK_PL_LOG_FUA ? "fua" : "-");
+		if (e[i].flags & URINGBLK_PL_LOG_MARK)
+			len += sysfs_emit_at(buf, len, "mark=%llu\n", e[i].mark);
+		else
+			len += sysfs_emit_at(buf, len, "-\n");
+	}
+	kfree(e);
+	return len;
+}
+static DEVICE_ATTR_RO(power_log);
+
+/* Any true value (kstrtobool) powers the device on after a cut. */
+static ssize_t power_on_store(struct device *d, struct device_attribute *a,
+			      const char *buf, size_t count)
+{
+	bool on;
+	int ret = kstrtobool(buf, &on);
+
+	if (ret)
+		return ret;
+	if (!on)
+		return -EINVAL;
+	ubk_pl_power_on(ubk_from_dev(d));
+	return count;
+}
+static DEVICE_ATTR_WO(power_on);
+
+static ssize_t power_state_show(struct device *d, struct device_attribute *a,
+				char *buf)
+{
+	return sysfs_emit(buf, "%s\n", ubk_pl_state(ubk_from_dev(d)));
+}
+static DEVICE_ATTR_RO(power_state);
+
+/*
+ * What the last cut did, armed ones too: "changes C pending P reverted R
+ * torn T" (C counts FUA changes too; P, R and T as POWER_CUT answers).
+ */
+static ssize_t power_cut_last_show(struct device *d,
+				   struct device_attribute *a, char *buf)
+{
+	struct ubk_pl *pl = &ubk_from_dev(d)->pl;
+	struct uringblk_power_cut_result r;
+
+	spin_lock_irq(&pl->lock);
+	r = pl->last;
+	spin_unlock_irq(&pl->lock);
+	return sysfs_emit(buf, "changes %llu pending %llu reverted %llu torn %llu\n",
+			  r.changes, r.pending, r.reverted, r.torn);
+}
+static DEVICE_ATTR_RO(power_cut_last);
+
+static ssize_t power_loss_broken_show(struct device *d,
+				      struct device_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", ubk_pl_broken(ubk_from_dev(d)));
+}
+static DEVICE_ATTR_RO(power_loss_broken);
 
 #define UBK_PL_ATTR(_name, _field)					\
 static ssize_t _name##_show(struct device *d,				\
@@ -262,6 +500,13 @@ static struct attribute *ubk_attrs[] = {
 	&dev_attr_admin_node.attr,
 	&dev_attr_power_loss.attr,
 	&dev_attr_power_cut.attr,
+	&dev_attr_power_on.attr,
+	&dev_attr_power_arm.attr,
+	&dev_attr_power_mark.attr,
+	&dev_attr_power_log.attr,
+	&dev_attr_power_cut_last.attr,
+	&dev_attr_power_state.attr,
+	&dev_attr_power_loss_broken.attr,
 	&dev_attr_power_loss_pending.attr,
 	&dev_attr_power_loss_bytes.attr,
 	&dev_attr_power_loss_untracked.attr,

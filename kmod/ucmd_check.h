@@ -67,6 +67,8 @@ static inline u32 ubk_ucmd_resp_size(u32 opcode)
 		return sizeof(struct uringblk_dev_list);
 	case URINGBLK_UCMD_POWER_CUT:
 		return sizeof(struct uringblk_power_cut_result);
+	case URINGBLK_UCMD_POWER_LOG:
+		return sizeof(struct uringblk_power_log);
 	default:
 		return 0;
 	}
@@ -74,8 +76,9 @@ static inline u32 ubk_ucmd_resp_size(u32 opcode)
 
 /*
  * Size of the payload @opcode reads at addr; payload_len must be exactly
- * this for a command that has one. Commands without a payload ignore
- * payload_len (as in ABI 1.0).
+ * this for a command that has one, except that POWER_CUT may carry up to
+ * URINGBLK_PL_MAX_DROP change numbers after it (ubk_ucmd_payload_ok()).
+ * Commands without a payload ignore payload_len (as in ABI 1.0).
  */
 static inline u32 ubk_ucmd_payload_size(u32 opcode)
 {
@@ -86,9 +89,24 @@ static inline u32 ubk_ucmd_payload_size(u32 opcode)
 		return sizeof(struct uringblk_set_params);
 	case URINGBLK_UCMD_POWER_CUT:
 		return sizeof(struct uringblk_power_cut);
+	case URINGBLK_UCMD_POWER_MARK:
+		return sizeof(struct uringblk_power_mark);
+	case URINGBLK_UCMD_POWER_ARM:
+		return sizeof(struct uringblk_power_arm);
 	default:
 		return 0;
 	}
+}
+
+/* Is @len an acceptable payload_len of @opcode (which has a payload)? */
+static inline bool ubk_ucmd_payload_ok(u32 opcode, u32 len)
+{
+	u32 min = ubk_ucmd_payload_size(opcode);
+
+	if (opcode == URINGBLK_UCMD_POWER_CUT)
+		return len >= min && (len - min) % sizeof(__u64) == 0 &&
+		       (len - min) / sizeof(__u64) <= URINGBLK_PL_MAX_DROP;
+	return len == min;
 }
 
 /* The hdr.flags bits @opcode accepts. */
@@ -129,6 +147,10 @@ static inline bool ubk_ucmd_op_known(u32 cmd_op)
 	case URINGBLK_IOC_GET_PARAMS:
 	case URINGBLK_IOC_SET_PARAMS:
 	case URINGBLK_IOC_POWER_CUT:
+	case URINGBLK_IOC_POWER_ON:
+	case URINGBLK_IOC_POWER_LOG:
+	case URINGBLK_IOC_POWER_MARK:
+	case URINGBLK_IOC_POWER_ARM:
 		return true;
 	default:
 		return false;
@@ -171,7 +193,7 @@ static inline int ubk_ucmd_check_cmd(const struct uringblk_cmd *c, u32 cmd_op)
 	if (c->hdr.payload_len > UBK_UCMD_MAX_PAYLOAD)		/* 9 */
 		return -EOVERFLOW;
 	if (ubk_ucmd_payload_size(c->hdr.opcode) &&		/* 9a */
-	    c->hdr.payload_len != ubk_ucmd_payload_size(c->hdr.opcode))
+	    !ubk_ucmd_payload_ok(c->hdr.opcode, c->hdr.payload_len))
 		return -EINVAL;
 	resp = ubk_ucmd_resp_size(c->hdr.opcode);
 	if (c->len < resp)					/* 10 */

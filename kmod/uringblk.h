@@ -64,6 +64,7 @@ struct ubk_store {
 	unsigned int pool_nr;
 	struct work_struct refill_work;
 	unsigned long nomem_at;		/* jiffies | 1 of a failed refill, or 0 */
+	bool stopped;			/* ubk_store_stop(): no refill any more */
 };
 
 /* ubk_store_write() flags. */
@@ -82,7 +83,8 @@ blk_status_t ubk_store_write(struct ubk_store *s, u64 pos, struct page *page,
 blk_status_t ubk_store_zero(struct ubk_store *s, u64 pos, u64 len,
 			    bool unmap);
 u64 ubk_store_mem_used(struct ubk_store *s);
-struct page *ubk_store_snapshot(struct ubk_store *s, u64 idx);
+struct page *ubk_store_snapshot(struct ubk_store *s, u64 idx,
+				unsigned int flags);
 
 /* ---- power-loss emulation (powerloss.c, docs/power-loss.md) ---- */
 
@@ -90,6 +92,17 @@ enum ubk_pl_mode {
 	UBK_PL_ALL = URINGBLK_PL_ALL,		/* lose every non-durable write */
 	UBK_PL_RANDOM = URINGBLK_PL_RANDOM,	/* each kept or lost, by seed */
 	UBK_PL_TORN = URINGBLK_PL_TORN,		/* random, and lost ones may tear */
+	UBK_PL_PREFIX = URINGBLK_PL_PREFIX,	/* changes 1..seed kept */
+	UBK_PL_DROP = URINGBLK_PL_DROP,		/* exactly drop[] lost */
+};
+
+/* What a cut does: mode, URINGBLK_PL_CUT_* flags, seed, DROP's list. */
+struct ubk_pl_spec {
+	u32 mode;
+	u32 flags;
+	u64 seed;
+	u32 nr_drop;
+	u64 drop[URINGBLK_PL_MAX_DROP];
 };
 
 /*
@@ -97,25 +110,41 @@ enum ubk_pl_mode {
  * made since the last completed FLUSH while tracking is on, oldest first,
  * with a copy of the pages the range touched before it was changed.
  * Nothing here is touched on the fast path while tracking is off but the
- * "on" flag.
+ * "on" flag; "off" and "epoch" are read by every dispatch and late
+ * completion (docs/power-loss.md, "The power state").
  */
 struct ubk_pl {
 	bool on;			/* READ_ONCE on the I/O path */
+	bool off;			/* the power is off: every request fails */
+	u16 epoch;			/* advanced by every cut */
 	spinlock_t lock;		/* log and everything below */
 	struct list_head log;		/* struct ubk_pl_rec, oldest first */
 	u64 nr_recs;
-	u64 bytes;			/* page copies held */
-	u64 max_bytes;			/* beyond: the oldest become durable */
+	u64 nr_data;			/* records that are not pins */
+	u64 bytes;			/* memory held by the records */
+	u64 seq;			/* operation numbers, from the last durable point */
 	bool broken;			/* a change could not be tracked */
-	atomic64_t seq;			/* operation numbers */
+	bool wc;			/* write-back cache when last looked at */
+	bool said_cap;			/* kernel log line of the cap given */
+	bool marked;			/* a mark was set: mark is its tag */
+	u64 mark;
+	/* An armed cut (POWER_ARM); trigger read while tracking is on. */
+	u32 arm_trigger;		/* URINGBLK_PL_ARM_* */
+	u64 arm_count;			/* CHANGE, FLUSH: to go */
+	u64 arm_pos, arm_end;		/* LBA: bytes; MARK: arm_pos is the tag */
+	struct ubk_pl_spec arm_cut;
+	struct ubk_pl_spec fired;	/* the cut cut_work runs */
+	struct work_struct cut_work;	/* a cut fired in the data path */
 	struct list_head dead;		/* records to free, by free_work */
 	struct work_struct free_work;	/* keeps frees out of ->queue_rq() */
+	struct mutex mutex;		/* cut, power on, tracking on/off */
 	/* reported in sysfs */
 	u64 cuts;
 	u64 reverted;			/* operations (partly) undone by cuts */
 	u64 torn;			/* operations partly kept by cuts */
-	u64 written_back;		/* records made durable by the size cap */
+	u64 written_back;		/* records made durable by the budget */
 	u64 untracked;			/* changes made while memory was short */
+	struct uringblk_power_cut_result last;	/* of the last cut */
 };
 
 /* ---- statistics (stats.c) ---- */
@@ -214,6 +243,7 @@ struct ubk_cmd {
 	u64 due_ns;			/* delay rule: ktime_get_ns() when due */
 	blk_status_t status;		/* result, for the poll and .complete paths */
 	bool pl_logged;			/* power-loss record made (a retry makes none) */
+	u16 pl_epoch;			/* dev->pl.epoch at dispatch */
 	/*
 	 * inj_state moves away from UBK_RQ_NORMAL only with cmpxchg, so a
 	 * held or delayed request is completed exactly once.
@@ -291,14 +321,23 @@ void ubk_inj_report(struct uringblk_dev *dev, struct request *rq,
 		    blk_status_t st);
 
 /* powerloss.c */
+int ubk_pl_budget_init(unsigned int max_mb);
 void ubk_pl_init(struct uringblk_dev *dev, bool on);
-void ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
-		   u64 len);
+bool ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
+		   u64 len, unsigned int sflags);
 void ubk_pl_flush(struct uringblk_dev *dev);
+bool ubk_pl_flush_rq(struct uringblk_dev *dev);
 void ubk_pl_set(struct uringblk_dev *dev, bool on);
 void ubk_pl_free(struct uringblk_dev *dev);
-int ubk_pl_cut(struct uringblk_dev *dev, u32 mode, u64 seed,
-	       struct uringblk_power_cut_result *res);
+int ubk_pl_cut(struct uringblk_dev *dev, const struct ubk_pl_spec *sp,
+	       bool resume, struct uringblk_power_cut_result *res);
+void ubk_pl_power_on(struct uringblk_dev *dev);
+void ubk_pl_stop(struct uringblk_dev *dev);
+bool ubk_pl_broken(struct uringblk_dev *dev);
+int ubk_pl_spec_check(const struct ubk_pl_spec *sp, bool armed);
+const char *ubk_pl_state(struct uringblk_dev *dev);
+const char *ubk_pl_mode_name(u32 mode);
+ssize_t ubk_pl_arm_show(struct uringblk_dev *dev, char *buf);
 
 /* sysfs.c */
 extern const struct attribute_group *ubk_attr_groups[];

@@ -91,10 +91,38 @@ if [ -x "$ADMIN" ]; then
 	want 2 "sideways not in" "$ADMIN" power-cut 0 --mode sideways
 	want 2 "--seed" "$ADMIN" power-cut 0 --mode random --seed -1
 	want 2 "device is required" "$ADMIN" power-cut
+	want 2 "--mode torn needs --seed N" "$ADMIN" power-cut 0 --resume --mode torn
+	# power-on (ABI 1.2): one device, no options of its own
+	want 2 "device is required" "$ADMIN" power-on
+	want 2 "is empty" "$ADMIN" power-on ''
+	want 2 "not expected: 1" "$ADMIN" power-on 0 1
+	want 2 "--resume" "$ADMIN" power-on 0 --resume
+	want 1 "(ENOENT)" "$ADMIN" power-on /nonexistent/disk
+	# power-cut's 1.2 modes and flags; power-log, power-mark, power-arm (ABI 1.2)
+	want 2 "--mode prefix needs --keep K" "$ADMIN" power-cut 0 --mode prefix
+	want 2 "--mode drop needs --drop N,N,..." "$ADMIN" power-cut 0 --mode drop
+	want 2 "--drop: change numbers start at 1" "$ADMIN" power-cut 0 --mode drop --drop 2,0
+	want 2 "--drop: at most 64 changes (65 given)" "$ADMIN" power-cut 0 --mode drop --drop "$(seq -s, 65)"
+	want 2 "--drop is for --mode drop" "$ADMIN" power-cut 0 --mode all --drop 1
+	want 2 "--tear is for --mode torn" "$ADMIN" power-cut 0 --mode prefix --keep 1 --tear physical
+	want 2 "device is required" "$ADMIN" power-log
+	want 2 "tag: 'ten' is not a number" "$ADMIN" power-mark 0 ten
+	want 2 "--at is required" "$ADMIN" power-arm 0
+	want 2 "--at change: N starts at 1" "$ADMIN" power-arm 0 --at change:0
+	want 2 "give change:N, flush:N, lba:SECTOR+NR, mark:TAG or none" "$ADMIN" power-arm 0 --at lba:8
+	want 2 "drop not in" "$ADMIN" power-arm 0 --at flush:1 --mode drop
+	want 2 "--at none disarms" "$ADMIN" power-arm 0 --at none --mode all
+	want 1 "(ENOENT)" "$ADMIN" power-log /nonexistent/disk
 	# Without the module: the control node is named.
 	if [ ! -e /dev/uringblk-ctl ]; then
 		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" create
 		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" delete 0
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-on 0
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-cut 0 --resume
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-cut 0 --mode drop --drop 1,2
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-log 0
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-mark 0 0x2a
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-arm 0 --at change:1 --mode prefix --keep 0
 	fi
 fi
 

@@ -7,17 +7,21 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include <uringblk/admin/cli.hpp>
+#include <uringblk/admin/power_cli.hpp>
 
 #include "test_helpers.hpp"
 
@@ -93,6 +97,366 @@ TEST_CASE("a missing device exits 1 naming the errno (in-process)", "[admin][cli
   auto chr = run_in_process({"features", "--transport", "ioctl", "/dev/null"});
   CHECK(chr.code == 1);
   CHECK(chr.err.find("(ENOTBLK)") != std::string::npos);
+}
+
+TEST_CASE("power-on and power-cut --resume parse (ABI 1.2, in-process)", "[admin][cli]") {
+  CHECK(run_in_process({"--help"}).out.find("power-on") != std::string::npos);
+  auto on_help = run_in_process({"power-on", "--help"});
+  CHECK(on_help.code == 0);
+  CHECK(on_help.out.find("POWER_ON") != std::string::npos);
+  CHECK(on_help.out.find("--transport") != std::string::npos);
+  CHECK(on_help.out.find("--output-format") != std::string::npos);
+  auto cut_help = run_in_process({"power-cut", "--help"});
+  CHECK(cut_help.code == 0);
+  CHECK(cut_help.out.find("--resume") != std::string::npos);
+
+  // Usage errors: exit 2 before the control node is opened.
+  for (auto [o, word] : std::initializer_list<std::pair<Outcome, const char *>>{
+           {run_in_process({"power-on"}), "device is required"},
+           {run_in_process({"power-on", ""}), "is empty"},
+           {run_in_process({"power-on", "0", "1"}), "not expected: 1"},
+           {run_in_process({"power-on", "0", "--resume"}), "--resume"},
+           {run_in_process({"power-on", "0", "--transport", "nvme"}), "--transport"},
+           {run_in_process({"power-cut", "0", "--resume=maybe"}), "--resume"},
+           // --resume is taken, and the mode/seed rule still applies with it.
+           {run_in_process({"power-cut", "0", "--resume", "--mode", "torn"}),
+            "--mode torn needs --seed N"},
+           {run_in_process({"power-cut", "0", "--mode", "random", "--resume", "--seed", "x"}),
+            "--seed"}}) {
+    INFO(word << ": " << o.err);
+    CHECK(o.code == 2);
+    CHECK(o.err.rfind("uringblk-admin: ", 0) == 0);
+    CHECK(o.err.find(word) != std::string::npos);
+    CHECK(o.out.empty());
+  }
+
+  // A device that does not exist: exit 1 naming the errno, before the control node is opened.
+  auto missing = run_in_process({"power-on", "/nonexistent/disk"});
+  CHECK(missing.code == 1);
+  CHECK(missing.err.rfind("uringblk-admin: power-on /nonexistent/disk: ", 0) == 0);
+  CHECK(missing.err.find("(ENOENT)") != std::string::npos);
+  auto missing_json = run_in_process({"power-on", "/nonexistent/disk", "-o", "json"});
+  CHECK(missing_json.code == 1);
+  const auto doc = nlohmann::json::parse(missing_json.out);
+  CHECK(doc["error"]["command"] == "power-on");
+  CHECK(doc["error"]["device"] == "/nonexistent/disk");
+
+  // Without the module the valid command lines get as far as the control node.
+  if (!fs::exists("/dev/uringblk-ctl")) {
+    for (auto o : {run_in_process({"power-on", "0"}),
+                   run_in_process({"power-on", "uringblk0", "--transport", "ioctl"}),
+                   run_in_process({"power-cut", "0", "--resume"}),
+                   run_in_process({"power-cut", "/dev/uringblk0", "--mode", "torn", "--seed", "1",
+                                   "--resume", "--transport", "ioctl"})}) {
+      INFO(o.err);
+      CHECK(o.code == 1);
+      CHECK(o.err.find("open /dev/uringblk-ctl: No such file or directory (ENOENT)") !=
+            std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("parse_drop_list: 1 to 64 change numbers, each at least 1", "[admin][cli]") {
+  using uringblk::admin::parse_drop_list;
+  auto one = parse_drop_list("7");
+  REQUIRE(one);
+  CHECK(*one == std::vector<std::uint64_t>{7});
+  auto three = parse_drop_list("3,5,18446744073709551615");
+  REQUIRE(three);
+  CHECK(*three == std::vector<std::uint64_t>{3, 5, 18446744073709551615ULL});
+  std::string most = "1";
+  for (int i = 2; i <= 64; ++i)
+    most += "," + std::to_string(i);
+  auto m = parse_drop_list(most);
+  REQUIRE(m);
+  CHECK(m->size() == 64);
+  CHECK(m->back() == 64);
+  for (auto [text, word] : std::initializer_list<std::pair<std::string, const char *>>{
+           {most + ",65", "at most 64 changes (65 given)"},
+           {"0", "change numbers start at 1"},
+           {"4,0", "change numbers start at 1"},
+           {"", "empty value"},
+           {"1,", "empty value"},
+           {",1", "empty value"},
+           {"1,,2", "empty value"},
+           {"x", "'x' is not a decimal number"},
+           {"-1", "'-1' is not a decimal number"},
+           {"1 2", "is not a decimal number"},
+           {"0x10", "is not a decimal number"},
+           {"18446744073709551616", "too large"}}) {
+    INFO(text);
+    auto r = parse_drop_list(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().value() == EINVAL);
+    CHECK(r.error().context.rfind("--drop: ", 0) == 0);
+    CHECK(r.error().context.find(word) != std::string::npos);
+  }
+}
+
+TEST_CASE("cut_spec: the payload of each mode, and the rules between the options", "[admin][cli]") {
+  using uringblk::admin::cut_spec;
+  using uringblk::admin::CutOptions;
+  auto spec = [](CutOptions o, bool arm = false) { return cut_spec(o, arm); };
+
+  auto all = spec({});
+  REQUIRE(all);
+  CHECK(+all->payload.mode == URINGBLK_PL_ALL);
+  CHECK(+all->payload.flags == 0);
+  CHECK(+all->payload.seed == 0);
+  CHECK(all->drop.empty());
+
+  CutOptions torn;
+  torn.mode = "torn";
+  torn.seed = 7;
+  torn.tear = "physical";
+  torn.resume = true;
+  auto t = spec(torn);
+  REQUIRE(t);
+  CHECK(+t->payload.mode == URINGBLK_PL_TORN);
+  CHECK(+t->payload.seed == 7);
+  CHECK(+t->payload.flags == (URINGBLK_PL_CUT_TEAR_PHYSICAL | URINGBLK_PL_CUT_RESUME));
+  torn.tear = "logical";
+  torn.resume = false;
+  CHECK(+spec(torn)->payload.flags == 0);
+
+  CutOptions prefix;
+  prefix.mode = "prefix";
+  prefix.keep = 12;
+  auto p = spec(prefix);
+  REQUIRE(p);
+  CHECK(+p->payload.mode == URINGBLK_PL_PREFIX);
+  CHECK(+p->payload.seed == 12);
+  prefix.keep = 0; // nothing survives: allowed
+  CHECK(spec(prefix));
+  auto p_arm = spec(prefix, true);
+  REQUIRE(p_arm);
+  CHECK(+p_arm->payload.seed == 0);
+
+  CutOptions drop;
+  drop.mode = "drop";
+  drop.drop = "9,4";
+  drop.resume = true;
+  auto d = spec(drop);
+  REQUIRE(d);
+  CHECK(+d->payload.mode == URINGBLK_PL_DROP);
+  CHECK(+d->payload.seed == 2); // the ABI's n
+  CHECK(+d->payload.flags == URINGBLK_PL_CUT_RESUME);
+  CHECK(d->drop == std::vector<std::uint64_t>{9, 4});
+
+  CutOptions random;
+  random.mode = "random";
+  random.seed = 0;
+  auto r = spec(random);
+  REQUIRE(r);
+  CHECK(+r->payload.mode == URINGBLK_PL_RANDOM);
+
+  auto bad = [&](CutOptions o, const std::string &msg, bool arm = false) {
+    auto x = cut_spec(o, arm);
+    INFO(msg);
+    REQUIRE_FALSE(x);
+    CHECK(x.error().value() == EINVAL);
+    CHECK(x.error().context == msg);
+  };
+  CutOptions o;
+  o.mode = "random";
+  bad(o, "--mode random needs --seed N");
+  o.mode = "torn";
+  bad(o, "--mode torn needs --seed N");
+  o.mode = "prefix";
+  bad(o, "--mode prefix needs --keep K");
+  o.mode = "drop";
+  bad(o, "--mode drop needs --drop N,N,...");
+  o.mode = "sideways";
+  bad(o, "--mode sideways: not one of all, random, torn, prefix, drop");
+  o.mode = "drop";
+  o.drop = "1";
+  bad(o, "--mode drop: not one of all, random, torn, prefix", true);
+  o.drop = "0";
+  bad(o, "--drop: change numbers start at 1");
+  o = {};
+  o.seed = 1;
+  bad(o, "--seed is for --mode random or torn");
+  o = {};
+  o.keep = 1;
+  bad(o, "--keep is for --mode prefix");
+  o = {};
+  o.drop = "1";
+  bad(o, "--drop is for --mode drop");
+  o = {};
+  o.mode = "random";
+  o.seed = 1;
+  o.tear = "physical";
+  bad(o, "--tear is for --mode torn");
+  o.mode = "torn";
+  o.tear = "diagonal";
+  bad(o, "--tear diagonal: not one of logical, physical");
+  o = {};
+  o.resume = true;
+  bad(o, "--resume is for power-cut", true);
+  o.mode = "prefix";
+  o.keep = 1;
+  o.seed = 2;
+  bad(o, "--seed is for --mode random or torn");
+}
+
+TEST_CASE("parse_arm_trigger: change, flush, lba, mark, none", "[admin][cli]") {
+  using uringblk::admin::parse_arm_trigger;
+  auto change = parse_arm_trigger("change:3");
+  REQUIRE(change);
+  CHECK(+change->trigger == URINGBLK_PL_ARM_CHANGE);
+  CHECK(+change->count == 3);
+  CHECK(+change->sector == 0);
+  CHECK(+change->mode == 0);
+  CHECK(+change->reserved0 == 0);
+  auto flush = parse_arm_trigger("flush:0x10");
+  REQUIRE(flush);
+  CHECK(+flush->trigger == URINGBLK_PL_ARM_FLUSH);
+  CHECK(+flush->count == 16);
+  auto lba = parse_arm_trigger("lba:2048+8");
+  REQUIRE(lba);
+  CHECK(+lba->trigger == URINGBLK_PL_ARM_LBA);
+  CHECK(+lba->sector == 2048);
+  CHECK(+lba->nr_sectors == 8);
+  CHECK(+lba->count == 0);
+  auto lba0 = parse_arm_trigger("lba:0+1");
+  REQUIRE(lba0);
+  CHECK(+lba0->sector == 0);
+  auto mark = parse_arm_trigger("mark:0xdeadbeefcafe");
+  REQUIRE(mark);
+  CHECK(+mark->trigger == URINGBLK_PL_ARM_MARK);
+  CHECK(+mark->sector == 0xdeadbeefcafeULL); // the ABI puts the tag in sector
+  CHECK(+parse_arm_trigger("mark:0")->sector == 0);
+  auto none = parse_arm_trigger("none");
+  REQUIRE(none);
+  CHECK(+none->trigger == URINGBLK_PL_ARM_NONE);
+
+  for (auto [text, word] : std::initializer_list<std::pair<const char *, const char *>>{
+           {"", "give change:N, flush:N, lba:SECTOR+NR, mark:TAG or none"},
+           {"change", "give change:N"},
+           {"none:1", "give change:N"},
+           {"lba:5", "give change:N"},
+           {"bogus:1", "give change:N"},
+           {"Change:1", "give change:N"},
+           {"change:0", "--at change: N starts at 1"},
+           {"flush:0", "--at flush: N starts at 1"},
+           {"change:", "--at change: empty value"},
+           {"change:-1", "--at change: '-1' is not a number"},
+           {"lba:5+0", "--at lba: NR must be at least 1"},
+           {"lba:+8", "--at lba: empty value"},
+           {"lba:x+8", "--at lba: 'x' is not a number"},
+           {"mark:0xzz", "--at mark: '0xzz' is not a number"},
+           {"mark:18446744073709551616", "too large"}}) {
+    INFO(text);
+    auto r = parse_arm_trigger(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().value() == EINVAL);
+    CHECK(r.error().context.find(word) != std::string::npos);
+  }
+}
+
+TEST_CASE("power-cut modes, power-log, power-mark and power-arm parse (ABI 1.2, in-process)",
+          "[admin][cli]") {
+  auto top = run_in_process({"--help"});
+  for (const char *sub : {"power-log", "power-mark", "power-arm"}) {
+    INFO(sub);
+    CHECK(top.out.find(sub) != std::string::npos);
+    auto h = run_in_process({sub, "--help"});
+    CHECK(h.code == 0);
+    CHECK(h.out.find("--transport") != std::string::npos);
+    CHECK(h.out.find("--output-format") != std::string::npos);
+  }
+  auto cut_help = run_in_process({"power-cut", "--help"});
+  for (const char *opt : {"prefix", "drop", "--keep", "--drop", "--tear"})
+    CHECK(cut_help.out.find(opt) != std::string::npos);
+  auto arm_help = run_in_process({"power-arm", "--help"});
+  for (const char *opt : {"--at", "--mode", "--keep", "--tear", "change:N", "lba:SECTOR+NR"})
+    CHECK(arm_help.out.find(opt) != std::string::npos);
+  CHECK(arm_help.out.find("--drop") == std::string::npos);
+  CHECK(arm_help.out.find("--resume") == std::string::npos);
+
+  // Usage errors: exit 2 before the control node is opened.
+  for (auto [o, word] : std::initializer_list<std::pair<Outcome, const char *>>{
+           {run_in_process({"power-cut", "0", "--mode", "prefix"}), "--mode prefix needs --keep K"},
+           {run_in_process({"power-cut", "0", "--mode", "drop"}),
+            "--mode drop needs --drop N,N,..."},
+           {run_in_process({"power-cut", "0", "--mode", "drop", "--drop", "0"}),
+            "power-cut: --drop: change numbers start at 1"},
+           {run_in_process({"power-cut", "0", "--mode", "drop", "--drop", "1,,2"}),
+            "--drop: empty value"},
+           {run_in_process({"power-cut", "0", "--mode", "drop", "--drop", "1", "--drop", "2"}),
+            "--drop"},
+           {run_in_process({"power-cut", "0", "--drop", "3"}), "--drop is for --mode drop"},
+           {run_in_process({"power-cut", "0", "--keep", "3"}), "--keep is for --mode prefix"},
+           {run_in_process({"power-cut", "0", "--mode", "prefix", "--keep", "-1"}), "--keep"},
+           {run_in_process({"power-cut", "0", "--mode", "prefix", "--keep", "3", "--seed", "1"}),
+            "--seed is for --mode random or torn"},
+           {run_in_process(
+                {"power-cut", "0", "--mode", "random", "--seed", "1", "--tear", "physical"}),
+            "--tear is for --mode torn"},
+           {run_in_process({"power-cut", "0", "--mode", "torn", "--seed", "1", "--tear", "atomic"}),
+            "atomic not in {logical,physical}"},
+           {run_in_process({"power-cut", "0", "--mode", "wobbly"}), "wobbly not in"},
+           {run_in_process({"power-log"}), "device is required"},
+           {run_in_process({"power-log", "0", "1"}), "not expected: 1"},
+           {run_in_process({"power-log", "0", "--mode", "all"}), "--mode"},
+           {run_in_process({"power-mark", "0"}), "tag is required"},
+           {run_in_process({"power-mark", "0", "x"}), "tag: 'x' is not a number"},
+           {run_in_process({"power-mark", "0", "-1"}), "tag"},
+           {run_in_process({"power-mark", "0", "18446744073709551616"}), "too large"},
+           {run_in_process({"power-mark", "0", "1", "2"}), "not expected: 2"},
+           {run_in_process({"power-arm", "0"}), "--at is required"},
+           {run_in_process({"power-arm", "0", "--at", "change:0"}), "power-arm: --at change"},
+           {run_in_process({"power-arm", "0", "--at", "soon"}), "give change:N"},
+           {run_in_process({"power-arm", "0", "--at", "lba:8"}), "give change:N"},
+           {run_in_process({"power-arm", "0", "--at", "change:1", "--mode", "drop"}),
+            "drop not in {all,random,torn,prefix}"},
+           {run_in_process({"power-arm", "0", "--at", "change:1", "--resume"}), "--resume"},
+           {run_in_process({"power-arm", "0", "--at", "change:1", "--drop", "1"}), "--drop"},
+           {run_in_process({"power-arm", "0", "--at", "flush:1", "--mode", "torn"}),
+            "--mode torn needs --seed N"},
+           {run_in_process({"power-arm", "0", "--at", "none", "--mode", "all"}),
+            "--at none disarms"},
+           {run_in_process({"power-arm", "0", "--at", "none", "--keep", "1"}),
+            "--at none disarms"}}) {
+    INFO(word << ": " << o.err);
+    CHECK(o.code == 2);
+    CHECK(o.err.rfind("uringblk-admin: ", 0) == 0);
+    CHECK(o.err.find(word) != std::string::npos);
+    CHECK(o.out.empty());
+  }
+
+  // A device that does not exist: exit 1 naming the errno, before the control node is opened.
+  for (const char *sub : {"power-log", "power-mark", "power-arm"}) {
+    INFO(sub);
+    auto m = std::string(sub) == "power-mark" ? run_in_process({sub, "/nonexistent/disk", "1"})
+             : std::string(sub) == "power-arm"
+                 ? run_in_process({sub, "/nonexistent/disk", "--at", "none"})
+                 : run_in_process({sub, "/nonexistent/disk"});
+    CHECK(m.code == 1);
+    CHECK(m.err.rfind("uringblk-admin: " + std::string(sub) + " /nonexistent/disk: ", 0) == 0);
+    CHECK(m.err.find("(ENOENT)") != std::string::npos);
+  }
+
+  // Without the module the valid command lines get as far as the control node.
+  if (!fs::exists("/dev/uringblk-ctl")) {
+    for (auto o :
+         {run_in_process({"power-cut", "0", "--mode", "prefix", "--keep", "0"}),
+          run_in_process({"power-cut", "0", "--mode", "drop", "--drop", "3,5,9", "--resume"}),
+          run_in_process({"power-cut", "0", "--mode", "torn", "--seed", "1", "--tear", "physical",
+                          "--transport", "ioctl"}),
+          run_in_process({"power-log", "uringblk0", "-o", "json"}),
+          run_in_process({"power-mark", "0", "0xff"}),
+          run_in_process({"power-arm", "0", "--at", "change:3", "--mode", "prefix", "--keep", "2"}),
+          run_in_process({"power-arm", "0", "--at", "lba:0x800+8", "--mode", "torn", "--seed", "3",
+                          "--tear", "physical"}),
+          run_in_process({"power-arm", "0", "--at", "mark:42", "--transport", "auto"}),
+          run_in_process({"power-arm", "0", "--at", "none"})}) {
+      INFO(o.err);
+      CHECK(o.code == 1);
+      CHECK(o.err.find("open /dev/uringblk-ctl: No such file or directory (ENOENT)") !=
+            std::string::npos);
+    }
+  }
 }
 
 #ifdef URINGBLK_ADMIN_BIN

@@ -2,6 +2,7 @@
 // uringblk-admin output: aligned human text and the JSON schema (version 1).
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -193,6 +194,235 @@ TEST_CASE("errors name the subcommand, device and errno", "[admin][format]") {
         std::vector<std::string>{"command", "device", "errno", "errno_name", "message"});
   CHECK(j["error"]["errno"] == EPERM);
   CHECK(j["error"]["errno_name"] == "EPERM");
+}
+
+TEST_CASE("power-cut and power-on output: the power state (ABI 1.2)", "[admin][format][json]") {
+  PowerCutResult r{};
+  r.pending = 40;
+  r.reverted = 21;
+  r.torn = 3;
+  r.changes = 41;
+  const auto torn5 = power_cut_payload(PowerCutMode::torn, 5);
+  const auto torn5_resume = power_cut_payload(PowerCutMode::torn, 5, URINGBLK_PL_CUT_RESUME);
+  CHECK(power_cut_text(r, torn5, {}, "/dev/uringblk0") ==
+        "/dev/uringblk0: power cut (torn, seed 5): 40 non-durable changes, 21 undone, 3 torn; "
+        "the device is off until 'uringblk-admin power-on /dev/uringblk0'\n");
+  CHECK(power_cut_text(r, torn5_resume, {}, "/dev/uringblk0") ==
+        "/dev/uringblk0: power cut (torn, seed 5): 40 non-durable changes, 21 undone, 3 torn; "
+        "the power is back on\n");
+  CHECK(power_cut_text(PowerCutResult{}, power_cut_payload(PowerCutMode::all), {},
+                       "/dev/uringblk2") ==
+        "/dev/uringblk2: power cut (all): 0 non-durable changes, 0 undone, 0 torn (nothing to "
+        "lose: all durable, or write-through); the device is off until 'uringblk-admin "
+        "power-on /dev/uringblk2'\n");
+
+  const Json off = power_cut_json(r, torn5, {}, "/dev/uringblk0");
+  CHECK(keys(off) == std::vector<std::string>{"version", "device", "mode", "seed", "tear", "resume",
+                                              "pending", "reverted", "torn", "changes", "power"});
+  CHECK(off["device"] == "/dev/uringblk0");
+  CHECK(off["mode"] == "torn");
+  CHECK(off["seed"] == 5);
+  CHECK(off["tear"] == "logical");
+  CHECK(off["resume"] == false);
+  CHECK(off["pending"] == 40);
+  CHECK(off["reverted"] == 21);
+  CHECK(off["torn"] == 3);
+  CHECK(off["changes"] == 41);
+  CHECK(off["power"] == "off");
+  const Json on =
+      power_cut_json(r, power_cut_payload(PowerCutMode::all, 0, URINGBLK_PL_CUT_RESUME), {}, "d");
+  CHECK(keys(on) == std::vector<std::string>{"version", "device", "mode", "resume", "pending",
+                                             "reverted", "torn", "changes", "power"});
+  CHECK(on["resume"] == true);
+  CHECK(on["power"] == "on");
+
+  CHECK(power_on_text("/dev/uringblk0") == "/dev/uringblk0: power on\n");
+  const Json p = power_on_json("/dev/uringblk0");
+  CHECK(keys(p) == std::vector<std::string>{"version", "device", "power"});
+  CHECK(p["version"] == kJsonVersion);
+  CHECK(p["power"] == "on");
+}
+
+TEST_CASE("power-cut output: prefix, drop and the physical tear (ABI 1.2)",
+          "[admin][format][json]") {
+  PowerCutResult r{};
+  r.pending = 9;
+  r.reverted = 2;
+  r.changes = 10;
+  const auto prefix = power_cut_payload(PowerCutMode::prefix, 7);
+  CHECK(power_cut_text(r, prefix, {}, "/dev/uringblk0") ==
+        "/dev/uringblk0: power cut (prefix, keep 7): 9 non-durable changes, 2 undone, 0 torn; "
+        "the device is off until 'uringblk-admin power-on /dev/uringblk0'\n");
+  const Json jp = power_cut_json(r, prefix, {}, "/dev/uringblk0");
+  CHECK(keys(jp) == std::vector<std::string>{"version", "device", "mode", "keep", "resume",
+                                             "pending", "reverted", "torn", "changes", "power"});
+  CHECK(jp["mode"] == "prefix");
+  CHECK(jp["keep"] == 7);
+
+  const std::vector<std::uint64_t> drop{3, 5, 9};
+  const auto d = power_cut_payload(PowerCutMode::drop, drop.size(), URINGBLK_PL_CUT_RESUME);
+  CHECK(power_cut_text(r, d, drop, "/dev/uringblk1") ==
+        "/dev/uringblk1: power cut (drop, changes 3,5,9): 9 non-durable changes, 2 undone, 0 "
+        "torn; the power is back on\n");
+  const Json jd = power_cut_json(r, d, drop, "/dev/uringblk1");
+  CHECK(keys(jd) == std::vector<std::string>{"version", "device", "mode", "drop", "resume",
+                                             "pending", "reverted", "torn", "changes", "power"});
+  CHECK(jd["mode"] == "drop");
+  CHECK(jd["drop"] == Json::array({3, 5, 9}));
+  CHECK(jd["power"] == "on");
+
+  const auto phys = power_cut_payload(PowerCutMode::torn, 11, URINGBLK_PL_CUT_TEAR_PHYSICAL);
+  CHECK(
+      power_cut_text(r, phys, {}, "d").rfind("d: power cut (torn, seed 11, physical tear): ", 0) ==
+      0);
+  CHECK(power_cut_json(r, phys, {}, "d")["tear"] == "physical");
+
+  CHECK(power_cut_mode_name(URINGBLK_PL_ALL) == "all");
+  CHECK(power_cut_mode_name(URINGBLK_PL_PREFIX) == "prefix");
+  CHECK(power_cut_mode_name(URINGBLK_PL_DROP) == "drop");
+  CHECK(power_cut_mode_name(5).empty());
+  // A mode this tool does not know is shown by number, not dropped.
+  CHECK(power_cut_json(r, power_cut_payload(static_cast<PowerCutMode>(9)), {}, "d")["mode"] ==
+        "unknown(9)");
+}
+
+namespace {
+PowerLogEntry log_entry(std::uint64_t seq, std::uint8_t op, std::uint64_t sector, std::uint32_t nr,
+                        std::uint8_t flags = 0, std::uint64_t mark = 0) {
+  PowerLogEntry e{};
+  e.seq = seq;
+  e.op = op;
+  e.sector = sector;
+  e.nr_sectors = nr;
+  e.flags = flags;
+  e.mark = mark;
+  return e;
+}
+} // namespace
+
+TEST_CASE("power-log output: a table and the JSON list (ABI 1.2)", "[admin][format][json]") {
+  PowerLog log;
+  log.nr_changes = 3;
+  log.entries = {log_entry(1, URINGBLK_PL_OP_WRITE, 2048, 8),
+                 log_entry(2, URINGBLK_PL_OP_DISCARD, 0, 4096, URINGBLK_PL_LOG_MARK, 7),
+                 log_entry(3, URINGBLK_PL_OP_WRITE_ZEROES, 123456789, 16, URINGBLK_PL_LOG_MARK,
+                           0xffffffffffffffffULL)};
+  CHECK(power_log_text(log, "/dev/uringblk0") ==
+        "uringblk Power-loss log (/dev/uringblk0):\n"
+        "Seq Op           Sector    Sectors FUA Mark\n"
+        "--- ------------ --------- ------- --- --------------------\n"
+        "1   write        2048      8       no  -\n"
+        "2   discard      0         4096    no  7\n"
+        "3   write_zeroes 123456789 16      no  18446744073709551615\n"
+        "3 non-durable changes\n");
+
+  const Json j = power_log_json(log, "/dev/uringblk0");
+  CHECK(keys(j) == std::vector<std::string>{"version", "device", "nr_changes", "changes"});
+  CHECK(j["device"] == "/dev/uringblk0");
+  CHECK(j["nr_changes"] == 3);
+  REQUIRE(j["changes"].size() == 3);
+  CHECK(keys(j["changes"][0]) ==
+        std::vector<std::string>{"seq", "op", "sector", "nr_sectors", "fua", "mark"});
+  CHECK(j["changes"][0]["seq"] == 1);
+  CHECK(j["changes"][0]["op"] == "write");
+  CHECK(j["changes"][0]["sector"] == 2048);
+  CHECK(j["changes"][0]["nr_sectors"] == 8);
+  CHECK(j["changes"][0]["fua"] == false);
+  CHECK(j["changes"][0]["mark"].is_null());
+  CHECK(j["changes"][1]["op"] == "discard");
+  CHECK(j["changes"][1]["mark"] == 7);
+  CHECK(j["changes"][1]["fua"] == false); // a mark is not FUA
+  CHECK(j["changes"][2]["fua"] == false);
+  CHECK(j["changes"][2]["op"] == "write_zeroes");
+  CHECK(j["changes"][2]["mark"] == 0xffffffffffffffffULL);
+
+  SECTION("FUA changes are durable: counted apart") {
+    log.entries[0].flags |= URINGBLK_PL_LOG_FUA;
+    const auto t = power_log_text(log, "d");
+    CHECK(t.find("\n1   write        2048      8       yes -\n") != std::string::npos);
+    CHECK(t.find("\n2   discard      0         4096    no  7\n") != std::string::npos);
+    CHECK(lines(t).back() == "3 changes: 2 non-durable, 1 durable (FUA)");
+    const Json f = power_log_json(log, "d");
+    CHECK(f["changes"][0]["fua"] == true);
+    CHECK(f["changes"][0]["mark"].is_null()); // FUA is not a mark
+    CHECK(f["changes"][1]["fua"] == false);
+  }
+  SECTION("more changes than entries: the count says so") {
+    log.nr_changes = 5000;
+    CHECK(lines(power_log_text(log, "d")).back() ==
+          "5000 non-durable changes (the first 3 listed)");
+    CHECK(power_log_json(log, "d")["nr_changes"] == 5000);
+  }
+  SECTION("an empty log: no table") {
+    CHECK(power_log_text(PowerLog{}, "/dev/uringblk3") ==
+          "uringblk Power-loss log (/dev/uringblk3):\n0 non-durable changes\n");
+    const Json e = power_log_json(PowerLog{}, "/dev/uringblk3");
+    CHECK(e["nr_changes"] == 0);
+    CHECK(e["changes"].is_array());
+    CHECK(e["changes"].empty());
+  }
+  SECTION("an unknown op is shown by number") {
+    log.entries[0].op = 9;
+    CHECK(power_log_json(log, "d")["changes"][0]["op"] == "unknown(9)");
+    CHECK(power_log_op_name(9).empty());
+  }
+}
+
+TEST_CASE("power-mark and power-arm output (ABI 1.2)", "[admin][format][json]") {
+  CHECK(power_mark_text(42, "/dev/uringblk0") == "/dev/uringblk0: mark 42\n");
+  const Json m = power_mark_json(0xabcdef, "/dev/uringblk0");
+  CHECK(keys(m) == std::vector<std::string>{"version", "device", "mark"});
+  CHECK(m["mark"] == 0xabcdef);
+
+  PowerArm a{};
+  a.trigger = URINGBLK_PL_ARM_CHANGE;
+  a.count = 3;
+  a.mode = URINGBLK_PL_TORN;
+  a.seed = 5;
+  a.flags = URINGBLK_PL_CUT_TEAR_PHYSICAL;
+  CHECK(power_arm_text(a, "/dev/uringblk0") ==
+        "/dev/uringblk0: power cut (torn, seed 5, physical tear) armed at change 3\n");
+  Json j = power_arm_json(a, "/dev/uringblk0");
+  CHECK(keys(j) == std::vector<std::string>{"version", "device", "armed", "trigger", "count",
+                                            "mode", "seed", "tear"});
+  CHECK(j["armed"] == true);
+  CHECK(j["trigger"] == "change");
+  CHECK(j["count"] == 3);
+  CHECK(j["tear"] == "physical");
+
+  a = PowerArm{};
+  a.trigger = URINGBLK_PL_ARM_LBA;
+  a.sector = 2048;
+  a.nr_sectors = 8;
+  a.mode = URINGBLK_PL_PREFIX;
+  a.seed = 4;
+  CHECK(power_arm_text(a, "d") == "d: power cut (prefix, keep 4) armed at lba 2048+8\n");
+  j = power_arm_json(a, "d");
+  CHECK(keys(j) == std::vector<std::string>{"version", "device", "armed", "trigger", "sector",
+                                            "nr_sectors", "mode", "keep"});
+  CHECK(j["sector"] == 2048);
+  CHECK(j["nr_sectors"] == 8);
+
+  a = PowerArm{};
+  a.trigger = URINGBLK_PL_ARM_FLUSH;
+  a.count = 2;
+  CHECK(power_arm_text(a, "d") == "d: power cut (all) armed at flush 2\n");
+  a.trigger = URINGBLK_PL_ARM_MARK;
+  a.sector = 99;
+  CHECK(power_arm_text(a, "d") == "d: power cut (all) armed at mark 99\n");
+  j = power_arm_json(a, "d");
+  CHECK(keys(j) ==
+        std::vector<std::string>{"version", "device", "armed", "trigger", "tag", "mode"});
+  CHECK(j["tag"] == 99);
+
+  const PowerArm none{};
+  CHECK(power_arm_text(none, "d") == "d: power cut disarmed\n");
+  j = power_arm_json(none, "d");
+  CHECK(keys(j) == std::vector<std::string>{"version", "device", "armed", "trigger"});
+  CHECK(j["armed"] == false);
+  CHECK(j["trigger"] == "none");
+  CHECK(power_arm_trigger_name(URINGBLK_PL_ARM_MARK) == "mark");
+  CHECK(power_arm_trigger_name(5).empty());
 }
 
 TEST_CASE("parse_output_format", "[admin][format]") {

@@ -126,6 +126,49 @@ OFF_IS(struct uringblk_set_params, max_sectors_kb, 8);
 OFF_IS(struct uringblk_set_params, reserved0, 12);
 OFF_IS(struct uringblk_set_params, reserved, 16);
 FSIZE_IS(struct uringblk_set_params, reserved, 16);
+/* POWER_CUT payload and answer; 1.2: flags (URINGBLK_PL_CUT_*) where 1.1 had reserved0 */
+SIZE_IS(struct uringblk_power_cut, 16);
+OFF_IS(struct uringblk_power_cut, mode, 0);
+OFF_IS(struct uringblk_power_cut, flags, 4);
+FSIZE_IS(struct uringblk_power_cut, flags, 4);
+OFF_IS(struct uringblk_power_cut, seed, 8);
+SIZE_IS(struct uringblk_power_cut_result, 32);
+OFF_IS(struct uringblk_power_cut_result, pending, 0);
+OFF_IS(struct uringblk_power_cut_result, reverted, 8);
+OFF_IS(struct uringblk_power_cut_result, torn, 16);
+OFF_IS(struct uringblk_power_cut_result, changes, 24);
+/* 1.2: POWER_LOG answer (16-byte header + 32-byte entries), POWER_MARK and POWER_ARM payloads */
+SIZE_IS(struct uringblk_power_log_entry, 32);
+OFF_IS(struct uringblk_power_log_entry, seq, 0);
+OFF_IS(struct uringblk_power_log_entry, sector, 8);
+OFF_IS(struct uringblk_power_log_entry, nr_sectors, 16);
+FSIZE_IS(struct uringblk_power_log_entry, nr_sectors, 4);
+OFF_IS(struct uringblk_power_log_entry, op, 20);
+FSIZE_IS(struct uringblk_power_log_entry, op, 1);
+OFF_IS(struct uringblk_power_log_entry, flags, 21);
+FSIZE_IS(struct uringblk_power_log_entry, flags, 1);
+OFF_IS(struct uringblk_power_log_entry, reserved, 22);
+FSIZE_IS(struct uringblk_power_log_entry, reserved, 2);
+OFF_IS(struct uringblk_power_log_entry, mark, 24);
+SIZE_IS(struct uringblk_power_log, 16);
+OFF_IS(struct uringblk_power_log, nr_changes, 0);
+FSIZE_IS(struct uringblk_power_log, nr_changes, 8);
+OFF_IS(struct uringblk_power_log, nr_entries, 8);
+FSIZE_IS(struct uringblk_power_log, nr_entries, 4);
+OFF_IS(struct uringblk_power_log, reserved, 12);
+OFF_IS(struct uringblk_power_log, entries, 16);
+SIZE_IS(struct uringblk_power_mark, 8);
+OFF_IS(struct uringblk_power_mark, tag, 0);
+SIZE_IS(struct uringblk_power_arm, 48);
+OFF_IS(struct uringblk_power_arm, trigger, 0);
+OFF_IS(struct uringblk_power_arm, mode, 4);
+OFF_IS(struct uringblk_power_arm, flags, 8);
+OFF_IS(struct uringblk_power_arm, reserved0, 12);
+OFF_IS(struct uringblk_power_arm, seed, 16);
+OFF_IS(struct uringblk_power_arm, count, 24);
+OFF_IS(struct uringblk_power_arm, sector, 32);
+OFF_IS(struct uringblk_power_arm, nr_sectors, 40);
+FSIZE_IS(struct uringblk_power_arm, nr_sectors, 8);
 
 /* cmd_op / ioctl numbers: _IOWR(0xB5, nr, 48 bytes) = 0xC030B5nn */
 _Static_assert(URINGBLK_IOC_IDENTIFY == 0xC030B501u, "IDENTIFY cmd_op");
@@ -138,6 +181,22 @@ _Static_assert(URINGBLK_IOC_DEL_DEVICE == 0xC030B508u, "DEL_DEVICE cmd_op");
 _Static_assert(URINGBLK_IOC_LIST_DEVICES == 0xC030B509u, "LIST_DEVICES cmd_op");
 _Static_assert(URINGBLK_IOC_GET_PARAMS == 0xC030B50Au, "GET_PARAMS cmd_op");
 _Static_assert(URINGBLK_IOC_SET_PARAMS == 0xC030B50Bu, "SET_PARAMS cmd_op");
+_Static_assert(URINGBLK_IOC_POWER_CUT == 0xC030B50Cu, "POWER_CUT cmd_op");
+_Static_assert(URINGBLK_IOC_POWER_ON == 0xC030B50Du, "POWER_ON cmd_op");
+_Static_assert(URINGBLK_IOC_POWER_LOG == 0xC030B50Eu, "POWER_LOG cmd_op");
+_Static_assert(URINGBLK_IOC_POWER_MARK == 0xC030B50Fu, "POWER_MARK cmd_op");
+_Static_assert(URINGBLK_IOC_POWER_ARM == 0xC030B510u, "POWER_ARM cmd_op");
+_Static_assert(URINGBLK_PL_ALL == 0 && URINGBLK_PL_RANDOM == 1 && URINGBLK_PL_TORN == 2 &&
+	       URINGBLK_PL_PREFIX == 3 && URINGBLK_PL_DROP == 4 && URINGBLK_PL_MAX_DROP == 64,
+	       "POWER_CUT modes");
+_Static_assert(URINGBLK_PL_CUT_RESUME == 1u && URINGBLK_PL_CUT_TEAR_PHYSICAL == 2u,
+	       "POWER_CUT flags");
+_Static_assert(URINGBLK_PL_OP_WRITE == 1 && URINGBLK_PL_OP_DISCARD == 2 &&
+	       URINGBLK_PL_OP_WRITE_ZEROES == 3, "POWER_LOG ops");
+_Static_assert(URINGBLK_PL_LOG_FUA == 1u && URINGBLK_PL_LOG_MARK == 2u, "POWER_LOG flags");
+_Static_assert(URINGBLK_PL_ARM_NONE == 0 && URINGBLK_PL_ARM_CHANGE == 1 &&
+	       URINGBLK_PL_ARM_FLUSH == 2 && URINGBLK_PL_ARM_LBA == 3 &&
+	       URINGBLK_PL_ARM_MARK == 4, "POWER_ARM triggers");
 _Static_assert(URINGBLK_DEV_ID_SELF == 0xffffffffu, "DEV_ID_SELF");
 _Static_assert(URINGBLK_DEV_ID_ANY == 0xffffffffu, "DEV_ID_ANY");
 _Static_assert(URINGBLK_DEL_FORCE == 1u, "DEL_FORCE");
@@ -145,7 +204,7 @@ _Static_assert(URINGBLK_DEV_DEFAULT == 0 && URINGBLK_DEV_ON == 1 && URINGBLK_DEV
 	       "switches");
 _Static_assert(URINGBLK_SET_WRITE_CACHE == 1u && URINGBLK_SET_MAX_SECTORS_KB == 2u &&
 	       URINGBLK_SET_INJECT_RESET == 4u, "SET_PARAMS mask");
-_Static_assert(URINGBLK_ABI_MAJOR == 1 && URINGBLK_ABI_MINOR == 1, "ABI 1.1");
+_Static_assert(URINGBLK_ABI_MAJOR == 1 && URINGBLK_ABI_MINOR == 2, "ABI 1.2");
 
 /* Sizes as seen by the C compiler, for the C++ test to compare. */
 size_t uringblk_uapi_c_sizeof(int which);
@@ -171,6 +230,18 @@ size_t uringblk_uapi_c_sizeof(int which) {
     return sizeof(struct uringblk_dev_list);
   case 8:
     return sizeof(struct uringblk_set_params);
+  case 9:
+    return sizeof(struct uringblk_power_cut);
+  case 10:
+    return sizeof(struct uringblk_power_cut_result);
+  case 11:
+    return sizeof(struct uringblk_power_log_entry);
+  case 12:
+    return sizeof(struct uringblk_power_log);
+  case 13:
+    return sizeof(struct uringblk_power_mark);
+  case 14:
+    return sizeof(struct uringblk_power_arm);
   default:
     return 0;
   }
@@ -198,6 +269,16 @@ unsigned long uringblk_uapi_c_cmd_op(int opcode) {
     return URINGBLK_IOC_GET_PARAMS;
   case URINGBLK_UCMD_SET_PARAMS:
     return URINGBLK_IOC_SET_PARAMS;
+  case URINGBLK_UCMD_POWER_CUT:
+    return URINGBLK_IOC_POWER_CUT;
+  case URINGBLK_UCMD_POWER_ON:
+    return URINGBLK_IOC_POWER_ON;
+  case URINGBLK_UCMD_POWER_LOG:
+    return URINGBLK_IOC_POWER_LOG;
+  case URINGBLK_UCMD_POWER_MARK:
+    return URINGBLK_IOC_POWER_MARK;
+  case URINGBLK_UCMD_POWER_ARM:
+    return URINGBLK_IOC_POWER_ARM;
   default:
     return 0;
   }

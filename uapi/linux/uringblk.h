@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */
 /*
- * uringblk user ABI, version 1.1 (1.1 adds device management: ADD_DEVICE,
- * DEL_DEVICE, LIST_DEVICES, GET_PARAMS, SET_PARAMS).
+ * uringblk user ABI, version 1.2 (1.1 adds device management: ADD_DEVICE,
+ * DEL_DEVICE, LIST_DEVICES, GET_PARAMS, SET_PARAMS, and POWER_CUT; 1.2 adds
+ * the power state: a cut leaves the device off until POWER_ON).
  *
  * Shared by the kernel module and by userspace (C and C++). The admin
  * commands travel either as IORING_OP_URING_CMD on the control node
@@ -23,7 +24,7 @@
 #endif
 
 #define URINGBLK_ABI_MAJOR	1
-#define URINGBLK_ABI_MINOR	1
+#define URINGBLK_ABI_MINOR	2
 
 /* Name of the control node (misc device), i.e. /dev/uringblk-ctl. */
 #define URINGBLK_CTL_NAME	"uringblk-ctl"
@@ -42,6 +43,12 @@
 #define URINGBLK_UCMD_SET_PARAMS	0x0b
 /* 1.1: power-loss emulation (docs/power-loss.md). */
 #define URINGBLK_UCMD_POWER_CUT		0x0c
+/* 1.2: power the device on again after a cut (no payload, no answer). */
+#define URINGBLK_UCMD_POWER_ON		0x0d
+/* 1.2: list the non-durable changes; set a mark; arm a cut. */
+#define URINGBLK_UCMD_POWER_LOG		0x0e
+#define URINGBLK_UCMD_POWER_MARK	0x0f
+#define URINGBLK_UCMD_POWER_ARM		0x10
 
 /* Feature bits (GET_FEATURES, IDENTIFY.features_bitmap, sysfs "features"). */
 #define URINGBLK_FEAT_WRITE_CACHE	(1ULL << 0)
@@ -117,6 +124,14 @@ struct uringblk_cmd {
 	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_SET_PARAMS, struct uringblk_cmd)
 #define URINGBLK_IOC_POWER_CUT \
 	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_POWER_CUT, struct uringblk_cmd)
+#define URINGBLK_IOC_POWER_ON \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_POWER_ON, struct uringblk_cmd)
+#define URINGBLK_IOC_POWER_LOG \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_POWER_LOG, struct uringblk_cmd)
+#define URINGBLK_IOC_POWER_MARK \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_POWER_MARK, struct uringblk_cmd)
+#define URINGBLK_IOC_POWER_ARM \
+	_IOWR(URINGBLK_IOC_MAGIC, URINGBLK_UCMD_POWER_ARM, struct uringblk_cmd)
 
 /* IDENTIFY response (spec 6.2.1). */
 struct uringblk_identify {
@@ -255,15 +270,35 @@ struct uringblk_set_params {
  * lost operation of several logical blocks may keep some of its blocks
  * (TORN). Needs tracking on (sysfs uringblk/power_loss, module parameter
  * power_loss), else -ENODATA. See docs/power-loss.md.
+ *
+ * Since 1.2 the device is then off: every request, the ones in flight
+ * included, fails with an I/O error until POWER_ON. With
+ * URINGBLK_PL_CUT_RESUME it powers on at once (in-flight requests still
+ * fail). A command whose hdr.abi_minor is below 2 gets the 1.1 behaviour:
+ * the power comes back at once.
  */
 #define URINGBLK_PL_ALL		0
 #define URINGBLK_PL_RANDOM	1
 #define URINGBLK_PL_TORN	2
+/*
+ * 1.2, deterministic crash states. PREFIX: the first K non-durable changes
+ * in log order (numbers 1..K, seed = K) survive, the others are lost.
+ * DROP: exactly the listed changes are lost: seed = n (1..64), and n
+ * change numbers (__u64 each) follow the struct in the payload
+ * (payload_len = 16 + 8 * n; 16 for every other mode).
+ */
+#define URINGBLK_PL_PREFIX	3
+#define URINGBLK_PL_DROP	4
+#define URINGBLK_PL_MAX_DROP	64
+
+/* uringblk_power_cut.flags */
+#define URINGBLK_PL_CUT_RESUME	(1U << 0)	/* power on again at once */
+#define URINGBLK_PL_CUT_TEAR_PHYSICAL (1U << 1)	/* TORN: tear at the physical block */
 
 struct uringblk_power_cut {
 	__u32 mode;			/* URINGBLK_PL_* */
-	__u32 reserved0;		/* must be zero */
-	__u64 seed;			/* RANDOM and TORN */
+	__u32 flags;			/* URINGBLK_PL_CUT_* (1.1: reserved, 0) */
+	__u64 seed;			/* RANDOM and TORN; PREFIX: K; DROP: n */
 } __attribute__((packed));		/* 16 */
 
 /* POWER_CUT response. */
@@ -271,7 +306,69 @@ struct uringblk_power_cut_result {
 	__u64 pending;			/* non-durable operations at the cut */
 	__u64 reverted;			/* of them undone, wholly or partly */
 	__u64 torn;			/* of the reverted: some blocks kept */
-	__u64 reserved;
+	__u64 changes;			/* 1.2: changes in the log, FUA ones too:
+					 * the numbers 1..changes of PREFIX and DROP */
 } __attribute__((packed));		/* 32 */
+
+/*
+ * POWER_LOG response (1.2): the changes a power cut could undo now, oldest
+ * first, as many entries as fit in len after the 16-byte header (len must
+ * hold the header). A change is a write, discard or write-zeroes; a change
+ * of several MiB is one entry.
+ */
+#define URINGBLK_PL_OP_WRITE		1
+#define URINGBLK_PL_OP_DISCARD		2
+#define URINGBLK_PL_OP_WRITE_ZEROES	3
+
+#define URINGBLK_PL_LOG_FUA	(1U << 0)	/* durable (FUA): kept by every cut */
+#define URINGBLK_PL_LOG_MARK	(1U << 1)	/* mark is the tag of the last mark before it */
+
+struct uringblk_power_log_entry {
+	__u64 seq;			/* change number: PREFIX K, DROP, seeds */
+	__u64 sector;			/* first 512-byte sector */
+	__u32 nr_sectors;
+	__u8  op;			/* URINGBLK_PL_OP_* */
+	__u8  flags;			/* URINGBLK_PL_LOG_* */
+	__u16 reserved;
+	__u64 mark;			/* with URINGBLK_PL_LOG_MARK */
+} __attribute__((packed));		/* 32 */
+
+struct uringblk_power_log {
+	__u64 nr_changes;		/* changes in the log now */
+	__u32 nr_entries;		/* entries that follow (<= nr_changes) */
+	__u32 reserved;
+	struct uringblk_power_log_entry entries[];
+} __attribute__((packed));		/* 16 + 32 * nr_entries */
+
+/* POWER_MARK payload (1.2): a point the application cares about. */
+struct uringblk_power_mark {
+	__u64 tag;
+} __attribute__((packed));		/* 8 */
+
+/*
+ * POWER_ARM payload (1.2): cut the power when the trigger fires, in the
+ * data path: the triggering request (the count-th change or FLUSH since
+ * arming, a change touching the sector range) fails with an I/O error and
+ * so does everything after it; a mark with the tag cuts when it is set.
+ * Needs tracking on. NONE disarms. One trigger per device; arming again
+ * replaces it. The cut's mode, seed and flags are those of POWER_CUT
+ * (DROP and RESUME excepted).
+ */
+#define URINGBLK_PL_ARM_NONE	0
+#define URINGBLK_PL_ARM_CHANGE	1	/* the count-th write, discard or write-zeroes */
+#define URINGBLK_PL_ARM_FLUSH	2	/* the count-th FLUSH */
+#define URINGBLK_PL_ARM_LBA	3	/* a change touching [sector, sector + nr_sectors) */
+#define URINGBLK_PL_ARM_MARK	4	/* POWER_MARK with tag == sector */
+
+struct uringblk_power_arm {
+	__u32 trigger;			/* URINGBLK_PL_ARM_* */
+	__u32 mode;			/* URINGBLK_PL_ALL, RANDOM, TORN, PREFIX */
+	__u32 flags;			/* URINGBLK_PL_CUT_TEAR_PHYSICAL */
+	__u32 reserved0;		/* must be zero */
+	__u64 seed;			/* as in struct uringblk_power_cut */
+	__u64 count;			/* CHANGE, FLUSH: >= 1 */
+	__u64 sector;			/* LBA: first sector; MARK: the tag */
+	__u64 nr_sectors;		/* LBA: >= 1 */
+} __attribute__((packed));		/* 48 */
 
 #endif /* _UAPI_LINUX_URINGBLK_H */

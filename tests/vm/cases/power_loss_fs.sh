@@ -40,6 +40,7 @@ crash() {
 	pending=$(ubk_attr power_loss_pending)
 	echo "$mode" >"$SYS/power_cut" || fail "$fs: power_cut $mode"
 	umount "$MNT" || fail "$fs: umount after shutdown"
+	echo 1 >"$SYS/power_on"
 	mount ${opts:+-o "$opts"} /dev/uringblk0 "$MNT" || return 1	# journal recovery
 	umount "$MNT"
 	fsck_clean "$fs" || return 2

@@ -29,6 +29,7 @@ run() {
 	committed=$(grep -c '^c|' /tmp/sqlite.log || true)
 	echo "all" >"$SYS/power_cut"
 	umount "$MNT"
+	echo 1 >"$SYS/power_on"
 	mount /dev/uringblk0 "$MNT"		# journal recovery
 	integrity=$(sqlite3 "$MNT/t.db" "PRAGMA integrity_check;")
 	survived=$(sqlite3 "$MNT/t.db" "SELECT count(*) FROM t;")

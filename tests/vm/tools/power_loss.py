@@ -15,14 +15,24 @@ back, block by block, with a model of what must have survived:
   discard  a discard and a write-zeroes that were not flushed come back
 
   retry    writes given back for memory and retried are logged once
+  prefix   "prefix K" keeps exactly changes 1..K, "drop LIST" loses exactly
+           the listed ones (overlapping writes included); power_log lists
+           the changes, their numbers, FUA and the mark before them
+  physical "torn SEED physical" tears only at the physical block (4 KiB)
+  armed    cuts armed at the N-th change, the N-th FLUSH, an LBA range and
+           a mark: the triggering request fails with EIO, and so does every
+           later one until power_on; the image is the model's
 
 Usage: power_loss.py DEVICE [CHECK,...] (e.g. /dev/uringblk0; default:
 all checks). Exit status 0 when
 every check passed; each failure is printed with "FAIL:".
 """
+import fcntl
 import mmap
 import os
 import random
+import struct
+import subprocess
 import sys
 
 DEV = sys.argv[1]
@@ -47,8 +57,14 @@ def attr(name):
 
 
 def power_cut(spec):
+    """Cut (the device is off afterwards: checked), then power on."""
     with open(f"{SYS}/power_cut", "w") as f:
         f.write(spec)
+    state = open(f"{SYS}/power_state").read().strip()
+    if state != "off":
+        fail(f"power_state after a cut: {state!r}, want 'off'")
+    with open(f"{SYS}/power_on", "w") as f:
+        f.write("1")
 
 
 class Dev:
@@ -73,6 +89,11 @@ class Dev:
 
     def flush(self):
         os.fsync(self.fd)
+
+
+def discard(fd, pos, length):
+    """BLKDISCARD of [pos, pos + length)."""
+    fcntl.ioctl(fd, 0x1277, struct.pack("QQ", pos, length))
 
 
 def read_image(region):
@@ -251,28 +272,37 @@ def check_discard(rng):
 def check_retry(rng):
     """Writes given back for memory (BLK_STS_RESOURCE) and dispatched
     again are logged once: with every allocation forced onto the pool
-    (rule nomem), writes into unallocated space over and over, then a cut
-    must restore exactly the durable state."""
-    region = 16 << 20
+    (rule nomem), 1500 multi-page writes into unallocated space (the
+    region is discarded first, and no two writes overlap: under nomem the
+    copy of a page that exists cannot be made, which would break the log),
+    then a cut must restore exactly the durable state."""
+    region = 32 << 20
     d = Dev()
-    d.write(0, bytes(4096))
+    discard(d.fd, 0, region)
     d.flush()
     durable = read_image(region)
     retries = attr("retries")
+    sizes = [8, 16, 64] if LBS == 512 else [2, 4, 8]
+    lens = [rng.choice(sizes) * LBS for _ in range(1500)]
+    starts = [sum(lens[:i]) for i in range(len(lens))]
+    assert starts[-1] + lens[-1] <= region
+    order = list(range(len(lens)))
+    rng.shuffle(order)
     with open(f"{SYS}/error_inject", "w") as f:
         f.write("nomem,*,1000000000")
     want = 0
-    for i in range(1500):
-        nblk = rng.choice([8, 16, 64])
-        pos = rng.randrange(0, region // LBS - nblk) * LBS
-        d.write(pos, rng.randbytes(nblk * LBS))
+    for i in order:
+        pos, n = starts[i], lens[i]
+        d.write(pos, rng.randbytes(n))
         # One record per MiB chunk the write touches (powerloss.c).
-        want += (pos + nblk * LBS - 1) // (1 << 20) - pos // (1 << 20) + 1
+        want += (pos + n - 1) // (1 << 20) - pos // (1 << 20) + 1
     with open(f"{SYS}/error_inject", "w") as f:
         f.write("clear")
     d.close()
     retried = attr("retries") - retries
     pending = attr("power_loss_pending")
+    if attr("power_loss_broken"):
+        fail("retry: the log broke (a retried write was logged again over its own pages?)")
     if pending != want:
         fail(f"retry: {pending} undo records for 1500 writes ({retried} retried): want {want}")
     power_cut("all")
@@ -287,8 +317,235 @@ def check_retry(rng):
            f"each logged once: the cut restores the durable state exactly")
 
 
+def sysw(name, text):
+    with open(f"{SYS}/{name}", "w") as f:
+        f.write(text)
+
+
+def expect_einval(name, text):
+    """Writing text to sysfs file name must fail with EINVAL."""
+    try:
+        sysw(name, text)
+        fail(f"{name} {text!r} accepted")
+    except OSError as e:
+        if e.errno != 22:
+            fail(f"{name} {text!r}: {e}")
+
+
+def sysr(name):
+    return open(f"{SYS}/{name}").read()
+
+
+def power_log():
+    """sysfs power_log: (changes, [(seq, op, sector, sectors, fua, mark)])."""
+    lines = sysr("power_log").splitlines()
+    changes = int(lines[0].split()[1])
+    out = []
+    for ln in lines[1:]:
+        seq, op, sector, sectors, fua, mark = ln.split()
+        out.append((int(seq), op, int(sector), int(sectors), fua == "fua",
+                    None if mark == "-" else int(mark.split("=")[1])))
+    return changes, out
+
+
+def pattern(i):
+    return bytes([i & 0xff]) * 4096
+
+
+def fua_write(pos, byte):
+    """One 4 KiB write with FUA and no FLUSH after it: an asynchronous
+    O_DSYNC direct write (io_uring); a synchronous one is followed by a
+    FLUSH, which would make everything before it durable."""
+    subprocess.run(["fio", "--name=fua", f"--filename={DEV}", "--ioengine=io_uring",
+                    "--direct=1", "--sync=dsync", "--rw=write", "--bs=4k", "--size=4k",
+                    f"--offset={pos}", f"--buffer_pattern={byte:#04x}",
+                    "--output=/dev/null"], check=True)
+
+
+def states_workload(d):
+    """After a flush, ten 4 KiB writes: change i (1..10) writes block i
+    with pattern i, except change 6 (block 3 again, pattern 6) and change 9
+    (block 3 again, with FUA). Returns [(change, block)]."""
+    d.write(0, bytes(64 << 10))
+    d.flush()
+    writes = []
+    for i in range(1, 11):
+        blk = 3 if i in (6, 9) else i
+        if i == 9:
+            fua_write(blk * 4096, i)
+        else:
+            d.write(blk * 4096, pattern(i))
+        writes.append((i, blk))
+    return writes
+
+
+def expected(writes, kept):
+    """Block values after a cut keeping the change numbers in `kept`."""
+    img = {b: bytes(4096) for b in range(16)}
+    for i, blk in writes:
+        if i in kept:
+            img[blk] = pattern(i)
+    return img
+
+
+def check_image(d, img, what):
+    bad = [b for b in img if d.read(b * 4096, 4096) != img[b]]
+    if bad:
+        fail(f"{what}: blocks {bad} differ from the model")
+        return False
+    return True
+
+
+def check_prefix(rng):
+    d = Dev()
+    writes = states_workload(d)
+    changes, log = power_log()
+    want = [(i, "write", blk * 4096 // 512, 4096 // 512, i == 9, None)
+            for i, blk in writes]
+    # A FUA write is logged (as a pin) only while older changes are pending.
+    if changes != 10 or log != want:
+        fail(f"power_log: {changes} changes {log}, want 10 {want}")
+    else:
+        ok("power_log: 10 changes, numbered in order, FUA marked")
+    for n, k in enumerate((0, 1, 5, 6, 8, 10)):
+        if n:
+            states_workload(d)
+        power_cut(f"prefix {k}")
+        last = sysr("power_cut_last").split()
+        if int(last[1]) != 10:
+            fail(f"prefix {k}: power_cut_last {last}, want 10 changes")
+        kept = set(range(1, k + 1)) | {9}      # FUA: durable whatever K
+        check_image(d, expected(writes, kept), f"prefix {k}")
+    ok("prefix K: exactly changes 1..K (and the FUA one) survive, K = 0, 1, 5, 6, 8, 10")
+    for drop in ([1], [6], [3, 6], [2, 4, 7, 10], [9]):
+        states_workload(d)
+        power_cut("drop " + ",".join(map(str, drop)))
+        kept = (set(range(1, 11)) - set(drop)) | {9}
+        check_image(d, expected(writes, kept), f"drop {drop}")
+    ok("drop LIST: exactly the listed changes are lost (FUA ones never)")
+    for bad in ("prefix", "drop", "drop 0", "drop 1,x", "drop " + ",".join(["1"] * 65),
+                "prefix 1 sideways"):
+        expect_einval("power_cut", bad)
+    # Marks: the changes after a mark name it.
+    states_workload(d)
+    sysw("power_mark", "0x2a")
+    d.write(20 * 4096, pattern(20))
+    _, log = power_log()
+    if log[-1][5] != 42 or log[0][5] not in (None, 42) or log[-2][5] == 42:
+        fail(f"power_log after a mark: {log}")
+    else:
+        ok("power_log: a change after a mark names the mark")
+    power_cut("all")
+    d.close()
+
+
+def check_physical(rng):
+    if LBS == 4096:
+        ok("physical: logical block = physical block, nothing to check")
+        return
+    d = Dev()
+    d.write(0, bytes(1 << 20))
+    d.flush()
+    new = rng.randbytes(1 << 20)
+    for p in range(0, 1 << 20, 64 << 10):
+        d.write(p, new[p:p + (64 << 10)])
+    power_cut("torn 77 physical")
+    got = d.read(0, 1 << 20)
+    units_kept = units_lost = 0
+    for u in range(0, 1 << 20, 4096):
+        blk = [got[u + i:u + i + LBS] == new[u + i:u + i + LBS] for i in range(0, 4096, LBS)]
+        zero = [got[u + i:u + i + LBS] == bytes(LBS) for i in range(0, 4096, LBS)]
+        if all(blk):
+            units_kept += 1
+        elif all(zero):
+            units_lost += 1
+        else:
+            fail(f"physical: 4 KiB unit at {u} torn inside: {blk}")
+            break
+    if not units_kept or not units_lost:
+        fail(f"physical: {units_kept} units kept, {units_lost} lost: nothing torn")
+    ok(f"torn physical: {units_kept} 4 KiB units kept, {units_lost} lost, none torn inside")
+    d.close()
+
+
+def expect_eio(fn, what):
+    try:
+        fn()
+    except OSError as e:
+        if e.errno == 5:
+            return True
+        fail(f"{what}: {e}, want EIO")
+        return False
+    fail(f"{what}: succeeded, want EIO")
+    return False
+
+
+def check_armed(rng):
+    d = Dev()
+    d.write(0, bytes(64 << 10))
+    d.flush()
+    # At the 4th change: changes 1-3 made (1 and 2 flushed), 4th fails.
+    sysw("power_arm", "change 4 all")
+    if sysr("power_arm").strip() != "change 4 all" or sysr("power_state").strip() != "armed":
+        fail(f"power_arm {sysr('power_arm')!r}, power_state {sysr('power_state')!r}")
+    d.write(1 * 4096, pattern(1))
+    d.write(2 * 4096, pattern(2))
+    d.flush()
+    d.write(3 * 4096, pattern(3))
+    expect_eio(lambda: d.write(4 * 4096, pattern(4)), "the armed 4th change")
+    expect_eio(lambda: d.read(0, 4096), "a read after the armed cut fired")
+    if sysr("power_state").strip() != "off" or sysr("power_arm").strip() != "none":
+        fail(f"after the trigger: power_state {sysr('power_state')!r}, power_arm {sysr('power_arm')!r}")
+    sysw("power_on", "1")
+    img = {b: bytes(4096) for b in range(8)}
+    img[1], img[2] = pattern(1), pattern(2)
+    if check_image(d, img, "armed change 4"):
+        ok("armed at the 4th change: it fails with EIO, the power is off, flushed data kept, the rest lost")
+    # At the 2nd FLUSH: the flush fails and makes nothing durable.
+    sysw("power_arm", "flush 2 all")
+    d.write(1 * 4096, pattern(11))
+    d.flush()
+    d.write(2 * 4096, pattern(12))
+    expect_eio(d.flush, "the armed 2nd FLUSH")
+    sysw("power_on", "1")
+    img[1], img[2] = pattern(11), pattern(2)
+    if check_image(d, img, "armed flush 2"):
+        ok("armed at the 2nd FLUSH: it fails, the write before it is lost")
+    # An LBA range: writes elsewhere go on.
+    sysw("power_arm", "lba 80 8 all")       # block 10 with 4 KiB blocks
+    d.write(5 * 4096, pattern(5))
+    d.write(6 * 4096, pattern(6))
+    expect_eio(lambda: d.write(10 * 4096, pattern(10)), "a write into the armed range")
+    sysw("power_on", "1")
+    if check_image(d, img, "armed lba"):
+        ok("armed at an LBA range: the write into it fails, earlier unflushed writes are lost")
+    # A mark.
+    sysw("power_arm", "mark 7 prefix 1")
+    d.write(1 * 4096, pattern(21))
+    d.write(2 * 4096, pattern(22))
+    sysw("power_mark", "6")
+    if sysr("power_state").strip() != "armed":
+        fail("a mark with another tag fired the armed cut")
+    sysw("power_mark", "7")
+    if sysr("power_state").strip() != "off":
+        fail(f"power_state after the armed mark: {sysr('power_state')!r}")
+    sysw("power_on", "1")
+    img[1] = pattern(21)
+    if check_image(d, img, "armed mark, prefix 1"):
+        ok("armed at a mark (prefix 1): the cut happens at the mark, the first change kept")
+    sysw("power_arm", "change 1 all")
+    sysw("power_arm", "none")
+    if sysr("power_state").strip() != "on":
+        fail("power_arm none did not disarm")
+    for bad in ("change 0 all", "lba 0 0 all", "flush 1 drop 1", "change 1 all resume",
+                "sometimes 1 all", "change 1"):
+        expect_einval("power_arm", bad)
+    d.close()
+
+
 CHECKS = {"all": check_all, "random": check_random, "torn": check_torn,
-          "discard": check_discard, "retry": check_retry}
+          "discard": check_discard, "retry": check_retry, "prefix": check_prefix,
+          "physical": check_physical, "armed": check_armed}
 
 
 def main():

@@ -121,6 +121,8 @@ uint32_t resp_size(uint32_t opcode)
 		return sizeof(uringblk_dev_list);
 	case URINGBLK_UCMD_POWER_CUT:
 		return sizeof(uringblk_power_cut_result);
+	case URINGBLK_UCMD_POWER_LOG:
+		return sizeof(uringblk_power_log);
 	default:
 		return 0;
 	}
@@ -132,7 +134,18 @@ uint32_t payload_size(uint32_t opcode)
 	return opcode == URINGBLK_UCMD_ADD_DEVICE   ? sizeof(uringblk_dev_params)
 	       : opcode == URINGBLK_UCMD_SET_PARAMS ? sizeof(uringblk_set_params)
 	       : opcode == URINGBLK_UCMD_POWER_CUT  ? sizeof(uringblk_power_cut)
+	       : opcode == URINGBLK_UCMD_POWER_MARK ? sizeof(uringblk_power_mark)
+	       : opcode == URINGBLK_UCMD_POWER_ARM  ? sizeof(uringblk_power_arm)
 						    : 0;
+}
+
+// 1.2: POWER_CUT's DROP list of up to 64 change numbers follows the 16-byte struct.
+bool payload_len_ok(uint32_t opcode, uint32_t len)
+{
+	uint32_t min = payload_size(opcode);
+	if (opcode == URINGBLK_UCMD_POWER_CUT)
+		return len >= min && (len - min) % 8 == 0 && (len - min) / 8 <= URINGBLK_PL_MAX_DROP;
+	return len == min;
 }
 
 uint32_t flags_allowed(uint32_t opcode)
@@ -151,12 +164,15 @@ constexpr std::array<uint32_t, 5> kOurOps = {
 	URINGBLK_IOC_GET_GEOMETRY, URINGBLK_IOC_GET_STATS,
 };
 
-// 1.1 device management: create, delete and change devices (a power cut changes data), or
+// 1.1 device management: create, delete and change devices (a power cut changes data, 1.2's
+// power-on changes the power state), or
 // answer a variable length. The fuzz does not send them (a valid ADD/DEL would change the set
 // of devices under test); `errors` sends them only malformed, and GET_PARAMS.
-constexpr std::array<uint32_t, 6> kMgmtOps = {
-	URINGBLK_IOC_ADD_DEVICE, URINGBLK_IOC_DEL_DEVICE, URINGBLK_IOC_LIST_DEVICES,
-	URINGBLK_IOC_GET_PARAMS, URINGBLK_IOC_SET_PARAMS, URINGBLK_IOC_POWER_CUT,
+constexpr std::array<uint32_t, 10> kMgmtOps = {
+	URINGBLK_IOC_ADD_DEVICE, URINGBLK_IOC_DEL_DEVICE,  URINGBLK_IOC_LIST_DEVICES,
+	URINGBLK_IOC_GET_PARAMS, URINGBLK_IOC_SET_PARAMS,  URINGBLK_IOC_POWER_CUT,
+	URINGBLK_IOC_POWER_ON,	 URINGBLK_IOC_POWER_LOG,   URINGBLK_IOC_POWER_MARK,
+	URINGBLK_IOC_POWER_ARM,
 };
 
 bool op_mgmt(uint32_t op)
@@ -490,7 +506,7 @@ int predict(Xport x, bool sqe128, uint32_t op, const uringblk_cmd &c, Addr a,
 		return -EINVAL;
 	if (c.hdr.payload_len > kMaxPayload)
 		return -EOVERFLOW;
-	if (payload_size(c.hdr.opcode) && c.hdr.payload_len != payload_size(c.hdr.opcode))
+	if (payload_size(c.hdr.opcode) && !payload_len_ok(c.hdr.opcode, c.hdr.payload_len))
 		return -EINVAL;
 	uint32_t size = resp_size(c.hdr.opcode);
 	if (c.len < size)
@@ -632,7 +648,7 @@ struct Tester {
 		}
 
 		// Step 1: unknown commands.
-		for (uint32_t nr : {0x00u, 0x04u, 0x0du, 0x0eu, 0xffu}) {
+		for (uint32_t nr : {0x00u, 0x04u, 0x11u, 0x12u, 0xffu}) {
 			uringblk_cmd u = c;
 			u.hdr.opcode = static_cast<__u16>(nr);
 			check(x, "unknown nr " + std::to_string(nr), op_for(nr), u, unknown);
@@ -760,7 +776,7 @@ struct Tester {
 			      x == Xport::IoctlBlk ? -EINVAL : -ENODEV);
 			u = c;
 			u.hdr.abi_major = 9;
-			check(x, "order: cmd_op before header", op_for(0x0d), u, unknown);
+			check(x, "order: cmd_op before header", op_for(0x11), u, unknown);
 		}
 		// Permission: every command needs CAP_SYS_ADMIN.
 		if (!set_cap_sys_admin(false)) {
@@ -770,7 +786,7 @@ struct Tester {
 			uringblk_cmd u = c;
 			u.hdr.abi_major = 5;
 			check(x, "without CAP_SYS_ADMIN, bad header", id_op, u, -EPERM);
-			check(x, "without CAP_SYS_ADMIN, unknown cmd_op", op_for(0x0d), c, unknown);
+			check(x, "without CAP_SYS_ADMIN, unknown cmd_op", op_for(0x11), c, unknown);
 			if (!set_cap_sys_admin(true)) {
 				std::fprintf(stderr, "ucmd_raw: cannot restore CAP_SYS_ADMIN\n");
 				std::exit(1);
@@ -811,7 +827,7 @@ struct Tester {
 		expect_res("uring_cmd without SQE128 ring", uring_cmd1(r64, fds.ctl, URINGBLK_IOC_IDENTIFY, c),
 			   -EPROTO);
 		expect_res("uring_cmd without SQE128 ring, unknown cmd_op",
-			   uring_cmd1(r64, fds.ctl, op_for(0x0d), c), -EOPNOTSUPP);
+			   uring_cmd1(r64, fds.ctl, op_for(0x11), c), -EOPNOTSUPP);
 		expect_res("uring_cmd on IOPOLL ring",
 			   uring_cmd1(riopoll, fds.ctl, URINGBLK_IOC_IDENTIFY, c), -EOPNOTSUPP);
 		expect(arena.untouched_outside(0, 0), "refused uring_cmds wrote nothing");
@@ -1037,7 +1053,7 @@ int cmd_fuzz(unsigned long n, uint64_t seed, uint32_t dev_id)
 			while (vfs_ioctl_type(op))
 				op = static_cast<uint32_t>(rng());
 		if (op_mgmt(op))	// never create or delete devices here
-			op = op_for(0x0d + static_cast<uint32_t>(rng() % 4));
+			op = op_for(0x11 + static_cast<uint32_t>(rng() % 4));
 
 		// header and fields: each one valid most of the time
 		uint32_t nr = op_known(op) ? _IOC_NR(op) : static_cast<uint32_t>(rng() % 8);

@@ -14,6 +14,7 @@
 #include <uringblk/admin/format.hpp>
 #include <uringblk/admin/inject_cli.hpp>
 #include <uringblk/admin/metrics.hpp>
+#include <uringblk/admin/power_cli.hpp>
 #include <uringblk/control.hpp>
 #include <uringblk/device.hpp>
 #include <uringblk/sysfs.hpp>
@@ -33,11 +34,34 @@ std::string device_path_from_arg(std::string_view arg) {
   return std::string(arg);
 }
 
+namespace {
+// "uringblk-admin: identify: device: device '' is empty: ..." rather than a nameless ENOENT.
+std::function<std::string(const std::string &)> device_arg_check() {
+  return [](const std::string &s) -> std::string {
+    if (s.empty())
+      return "device '' is empty: name one as /dev/uringblkN, uringblkN or N";
+    return {};
+  };
+}
+} // namespace
+
+void add_device_operand(CLI::App *sub, std::string &device) {
+  sub->add_option("device", device, "Block device: /dev/uringblkN, uringblkN or N")
+      ->required()
+      ->check(device_arg_check());
+}
+
 int Reply::fail(const Error &e) const {
   err << format_error(subcommand, device, e);
   if (format == OutputFormat::json)
     out << render_json(error_json(subcommand, device, e));
   return kExitFailed;
+}
+
+int Reply::usage(std::string_view what) const {
+  err << kProgram << ": " << subcommand << ": " << what
+      << "\nRun with --help for more information.\n";
+  return kExitUsage;
 }
 
 int Reply::emit(const Json &j, const std::string &text) const {
@@ -283,15 +307,6 @@ constexpr std::array<Command, 8> kCommands{{
      Operand::devices, cmd_metrics},
 }};
 
-// "uringblk-admin: identify: device: device '' is empty: ..." rather than a nameless ENOENT.
-std::function<std::string(const std::string &)> device_arg_check() {
-  return [](const std::string &s) -> std::string {
-    if (s.empty())
-      return "device '' is empty: name one as /dev/uringblkN, uringblkN or N";
-    return {};
-  };
-}
-
 std::string failure_message(const CLI::App *, const CLI::Error &e) {
   return std::string(kProgram) + ": " + e.what() + "\nRun with --help for more information.\n";
 }
@@ -329,9 +344,7 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
     CLI::App *sub = app.add_subcommand(std::string(c.name), std::string(c.help));
     add_common(sub);
     if (c.operand == Operand::device)
-      sub->add_option("device", device, "Block device: /dev/uringblkN, uringblkN or N")
-          ->required()
-          ->check(device_arg_check());
+      add_device_operand(sub, device);
     if (c.operand == Operand::devices) {
       sub->add_option("devices", devices,
                       "Block devices: /dev/uringblkN, uringblkN or N (default: every device)")
@@ -345,6 +358,7 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
   }
   const InjectCommand inject(app, add_common);
   const DevicesCommand devices_cmd(app, add_common);
+  const PowerCommand power_cmd(app, add_common);
 
   try {
     app.parse(argc, argv);
@@ -370,6 +384,9 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
   if (devices_cmd.parsed())
     return devices_cmd.run(parse_output_format(format).value_or(OutputFormat::normal),
                            parse_transport(transport).value_or(Transport::uring_cmd), out, err);
+  if (power_cmd.parsed())
+    return power_cmd.run(parse_output_format(format).value_or(OutputFormat::normal),
+                         parse_transport(transport).value_or(Transport::uring_cmd), out, err);
   for (const auto &[sub, cmd] : subs) {
     if (!sub->parsed())
       continue;

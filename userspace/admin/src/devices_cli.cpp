@@ -85,13 +85,6 @@ void add_u32(CLI::App *sub, const std::string &name, std::optional<std::uint32_t
       ->type_name("N");
 }
 
-std::function<std::string(const std::string &)> device_arg_check() {
-  return [](const std::string &s) -> std::string {
-    return s.empty() ? "device '' is empty: name one as /dev/uringblkN, uringblkN or N"
-                     : std::string();
-  };
-}
-
 } // namespace
 
 DevicesCommand::DevicesCommand(CLI::App &app, const std::function<void(CLI::App *)> &add_common) {
@@ -101,10 +94,7 @@ DevicesCommand::DevicesCommand(CLI::App &app, const std::function<void(CLI::App 
   delete_ = app.add_subcommand("delete", "Delete a device (DEL_DEVICE, ABI 1.1)");
   set_ = app.add_subcommand("set", "Change a device's parameters (SET_PARAMS, ABI 1.1)");
   params_ = app.add_subcommand("params", "Show a device's parameters (GET_PARAMS, ABI 1.1)");
-  power_ = app.add_subcommand(
-      "power-cut", "Cut the power: undo the device's non-durable writes (POWER_CUT, ABI 1.1; "
-                   "needs uringblk/power_loss = 1, docs/power-loss.md)");
-  for (CLI::App *sub : {create_, delete_, set_, params_, power_})
+  for (CLI::App *sub : {create_, delete_, set_, params_})
     add_common(sub);
 
   add_u32(create_, "--capacity-mb", opts_.capacity_mb, "Capacity in MiB");
@@ -128,30 +118,17 @@ DevicesCommand::DevicesCommand(CLI::App &app, const std::function<void(CLI::App 
   create_->add_flag("--dry-run", dry_run_,
                     "Check the options only (as uringblk-load check does); create nothing");
 
-  for (CLI::App *sub : {delete_, set_, params_, power_})
-    sub->add_option("device", device_, "Block device: /dev/uringblkN, uringblkN or N")
-        ->required()
-        ->check(device_arg_check());
+  for (CLI::App *sub : {delete_, set_, params_})
+    add_device_operand(sub, device_);
   delete_->add_flag("--force", force_,
                     "Delete even while the device is open: its outstanding and new I/O fails");
   add_switch(set_, "--write-cache", set_write_cache_, "Write back (on) or write through (off)");
   add_u32(set_, "--max-sectors-kb", max_sectors_kb_, "queue/max_sectors_kb");
   set_->add_flag("--inject-reset", inject_reset_, "Drop every error-injection rule");
-  power_->add_option("--mode", cut_mode_,
-                     "all: lose every non-durable change; random: each with probability 1/2; "
-                     "torn: as random, and a lost multi-block change may keep some blocks")
-      ->check(CLI::IsMember({"all", "random", "torn"}))
-      ->type_name("all|random|torn");
-  power_->add_option_function<std::uint64_t>(
-            "--seed", [this](const std::uint64_t &v) { cut_seed_ = v; },
-            "Seed of random and torn (the same seed over the same writes: the same result)")
-      ->transform(kit::cli::uint(0, UINT64_MAX))
-      ->type_name("N");
 }
 
 bool DevicesCommand::parsed() const {
-  return create_->parsed() || delete_->parsed() || set_->parsed() || params_->parsed() ||
-         power_->parsed();
+  return create_->parsed() || delete_->parsed() || set_->parsed() || params_->parsed();
 }
 
 int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &out,
@@ -159,7 +136,6 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
   const CLI::App *sub = create_->parsed()   ? create_
                         : delete_->parsed() ? delete_
                         : set_->parsed()    ? set_
-                        : power_->parsed()  ? power_
                                             : params_;
   const std::string subcommand = sub->get_name();
   if (json_)
@@ -200,22 +176,9 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
     }
     if (inject_reset_)
       set.mask |= URINGBLK_SET_INJECT_RESET;
-    if (!set.mask) {
-      err << kProgram << ": set: nothing to change: give --write-cache, --max-sectors-kb or "
-          << "--inject-reset\nRun with --help for more information.\n";
-      return kExitUsage;
-    }
-  }
-
-  PowerCutMode cut_mode = cut_mode_ == "random" ? PowerCutMode::random
-                         : cut_mode_ == "torn"   ? PowerCutMode::torn
-                                                 : PowerCutMode::all;
-  if (sub == power_ && (cut_mode == PowerCutMode::all) == cut_seed_.has_value()) {
-    err << kProgram << ": power-cut: "
-        << (cut_seed_ ? "--seed is for --mode random or torn" : "--mode " + cut_mode_ +
-                                                                     " needs --seed N")
-        << "\nRun with --help for more information.\n";
-    return kExitUsage;
+    if (!set.mask)
+      return reply.usage(
+          "nothing to change: give --write-cache, --max-sectors-kb or --inject-reset");
   }
 
   auto ctl = Control::open(transport);
@@ -239,18 +202,6 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
       return reply.fail(e);
     }
     return reply.emit(delete_json(reply.device, force_), delete_text(reply.device, force_));
-  }
-  if (sub == power_) {
-    auto r = ctl->power_cut(index, cut_mode, cut_seed_.value_or(0));
-    if (!r) {
-      Error e = r.error();
-      if (e.value() == ENODATA)
-        e.context = "the device does not track non-durable writes: "
-                    "echo 1 > /sys/block/uringblkN/uringblk/power_loss first";
-      return reply.fail(e);
-    }
-    return reply.emit(power_cut_json(*r, cut_mode_, cut_seed_, reply.device),
-                      power_cut_text(*r, cut_mode_, cut_seed_, reply.device));
   }
   auto params = ctl->get_params(index);
   if (!params)

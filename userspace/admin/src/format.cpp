@@ -208,6 +208,35 @@ const std::array<FieldSpec<DevParams>, 17> kParams{{
 
 } // namespace
 
+std::string table_text(const std::vector<std::string> &head,
+                       const std::vector<std::vector<std::string>> &rows) {
+  std::vector<std::size_t> w(head.size());
+  for (std::size_t c = 0; c < w.size(); ++c) {
+    w[c] = head[c].size();
+    for (const auto &r : rows)
+      w[c] = std::max(w[c], r[c].size());
+  }
+  auto line = [&](const std::vector<std::string> &cells) {
+    std::string s;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (c)
+        s += ' ';
+      s += cells[c];
+      if (c + 1 < cells.size())
+        s.append(w[c] - cells[c].size(), ' ');
+    }
+    return s + '\n';
+  };
+  std::string out = line(head);
+  std::vector<std::string> dashes;
+  for (std::size_t c = 0; c < w.size(); ++c)
+    dashes.emplace_back(w[c], '-');
+  out += line(dashes);
+  for (const auto &r : rows)
+    out += line(r);
+  return out;
+}
+
 // ---- human -----------------------------------------------------------------
 
 std::string identify_text(const Identify &id, std::string_view device) {
@@ -257,31 +286,7 @@ std::string list_text(std::span<const DeviceInfo> devices,
                                : (params[i]->state & URINGBLK_DEV_S_RUNTIME) ? "runtime"
                                                                               : "load");
   }
-  std::vector<std::size_t> w(head.size());
-  for (std::size_t c = 0; c < w.size(); ++c) {
-    w[c] = head[c].size();
-    for (const auto &r : rows)
-      w[c] = std::max(w[c], r[c].size());
-  }
-  auto line = [&](const std::vector<std::string> &cells) {
-    std::string s;
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      if (c)
-        s += ' ';
-      s += cells[c];
-      if (c + 1 < cells.size())
-        s.append(w[c] - cells[c].size(), ' ');
-    }
-    return s + '\n';
-  };
-  std::string out = line(head);
-  std::vector<std::string> dashes;
-  for (std::size_t c = 0; c < w.size(); ++c)
-    dashes.emplace_back(w[c], '-');
-  out += line(dashes);
-  for (const auto &r : rows)
-    out += line(r);
-  return out;
+  return table_text(head, rows);
 }
 
 std::string reset_stats_text(std::string_view device) {
@@ -391,25 +396,211 @@ Json set_json(const SetParams &s, std::string_view device) {
   return j;
 }
 
-std::string power_cut_text(const PowerCutResult &r, std::string_view mode,
-                           std::optional<std::uint64_t> seed, std::string_view device) {
-  std::string how(mode);
-  if (seed)
-    how += ", seed " + num(*seed);
-  return std::string(device) + ": power cut (" + how + "): " + num(r.pending) +
-         " non-durable changes, " + num(r.reverted) + " undone, " + num(r.torn) + " torn" +
-         (r.pending ? "" : " (nothing to lose: all durable, or write-through)") + "\n";
+// ---- power-loss emulation ------------------------------------------------------
+
+namespace {
+
+template <std::size_t N>
+std::string_view name_at(const std::array<std::string_view, N> &names, std::uint64_t i) {
+  return i < N ? names[i] : std::string_view();
 }
 
-Json power_cut_json(const PowerCutResult &r, std::string_view mode,
-                    std::optional<std::uint64_t> seed, std::string_view device) {
+const std::array<std::string_view, 5> kCutModes{"all", "random", "torn", "prefix", "drop"};
+const std::array<std::string_view, 5> kArmTriggers{"none", "change", "flush", "lba", "mark"};
+const std::array<std::string_view, 4> kLogOps{"", "write", "discard", "write_zeroes"};
+
+static_assert(URINGBLK_PL_ALL == 0 && URINGBLK_PL_RANDOM == 1 && URINGBLK_PL_TORN == 2 &&
+              URINGBLK_PL_PREFIX == 3 && URINGBLK_PL_DROP == 4);
+static_assert(URINGBLK_PL_ARM_NONE == 0 && URINGBLK_PL_ARM_CHANGE == 1 &&
+              URINGBLK_PL_ARM_FLUSH == 2 && URINGBLK_PL_ARM_LBA == 3 && URINGBLK_PL_ARM_MARK == 4);
+static_assert(URINGBLK_PL_OP_WRITE == 1 && URINGBLK_PL_OP_DISCARD == 2 &&
+              URINGBLK_PL_OP_WRITE_ZEROES == 3);
+
+std::string or_number(std::string_view name, std::uint64_t v) {
+  return name.empty() ? "unknown(" + num(v) + ")" : std::string(name);
+}
+
+std::string joined(std::span<const std::uint64_t> v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    s += (i ? "," : "") + num(v[i]);
+  return s;
+}
+
+// The cut of POWER_CUT and POWER_ARM as the user asked for it: "torn, seed 5, physical tear",
+// "prefix, keep 10", "drop, changes 3,5".
+std::string cut_text(std::uint32_t mode, std::uint32_t flags, std::uint64_t seed,
+                     std::span<const std::uint64_t> drop) {
+  std::string s = or_number(power_cut_mode_name(mode), mode);
+  if (mode == URINGBLK_PL_RANDOM || mode == URINGBLK_PL_TORN)
+    s += ", seed " + num(seed);
+  else if (mode == URINGBLK_PL_PREFIX)
+    s += ", keep " + num(seed);
+  else if (mode == URINGBLK_PL_DROP)
+    s += ", changes " + joined(drop);
+  if (flags & URINGBLK_PL_CUT_TEAR_PHYSICAL)
+    s += ", physical tear";
+  return s;
+}
+
+// The same as JSON keys: "mode", then "seed" (random, torn), "keep" (prefix) or "drop" (drop),
+// and "tear" (torn).
+void cut_json(Json &j, std::uint32_t mode, std::uint32_t flags, std::uint64_t seed,
+              std::span<const std::uint64_t> drop) {
+  j["mode"] = or_number(power_cut_mode_name(mode), mode);
+  if (mode == URINGBLK_PL_RANDOM || mode == URINGBLK_PL_TORN)
+    j["seed"] = seed;
+  else if (mode == URINGBLK_PL_PREFIX)
+    j["keep"] = seed;
+  else if (mode == URINGBLK_PL_DROP)
+    j["drop"] = std::vector<std::uint64_t>(drop.begin(), drop.end());
+  if (mode == URINGBLK_PL_TORN || (flags & URINGBLK_PL_CUT_TEAR_PHYSICAL))
+    j["tear"] = (flags & URINGBLK_PL_CUT_TEAR_PHYSICAL) ? "physical" : "logical";
+}
+
+// "change 3", "flush 2", "lba 2048+8", "mark 42", "none".
+std::string trigger_text(const PowerArm &a) {
+  std::string s = or_number(power_arm_trigger_name(a.trigger), a.trigger);
+  switch (a.trigger) {
+  case URINGBLK_PL_ARM_CHANGE:
+  case URINGBLK_PL_ARM_FLUSH:
+    return s + " " + num(a.count);
+  case URINGBLK_PL_ARM_LBA:
+    return s + " " + num(a.sector) + "+" + num(a.nr_sectors);
+  case URINGBLK_PL_ARM_MARK:
+    return s + " " + num(a.sector);
+  default:
+    return s;
+  }
+}
+
+} // namespace
+
+std::string_view power_cut_mode_name(std::uint32_t mode) noexcept {
+  return name_at(kCutModes, mode);
+}
+std::string_view power_arm_trigger_name(std::uint32_t trigger) noexcept {
+  return name_at(kArmTriggers, trigger);
+}
+std::string_view power_log_op_name(std::uint8_t op) noexcept { return name_at(kLogOps, op); }
+
+std::string power_cut_text(const PowerCutResult &r, const uringblk_power_cut &cut,
+                           std::span<const std::uint64_t> drop, std::string_view device) {
+  const bool resume = cut.flags & URINGBLK_PL_CUT_RESUME;
+  return std::string(device) + ": power cut (" + cut_text(cut.mode, cut.flags, cut.seed, drop) +
+         "): " + num(r.pending) + " non-durable changes, " + num(r.reverted) + " undone, " +
+         num(r.torn) + " torn" +
+         (r.pending ? "" : " (nothing to lose: all durable, or write-through)") +
+         (resume
+              ? "; the power is back on"
+              : "; the device is off until 'uringblk-admin power-on " + std::string(device) + "'") +
+         "\n";
+}
+
+Json power_cut_json(const PowerCutResult &r, const uringblk_power_cut &cut,
+                    std::span<const std::uint64_t> drop, std::string_view device) {
+  const bool resume = cut.flags & URINGBLK_PL_CUT_RESUME;
   Json j = header(device);
-  j["mode"] = mode;
-  if (seed)
-    j["seed"] = *seed;
+  cut_json(j, cut.mode, cut.flags, cut.seed, drop);
+  j["resume"] = resume;
   j["pending"] = r.pending;
   j["reverted"] = r.reverted;
   j["torn"] = r.torn;
+  j["changes"] = r.changes;
+  j["power"] = resume ? "on" : "off";
+  return j;
+}
+
+std::string power_log_text(const PowerLog &log, std::string_view device) {
+  std::string out = title("Power-loss log", device) + "\n";
+  std::uint64_t fua = 0;
+  if (!log.entries.empty()) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto &e : log.entries) {
+      const bool is_fua = e.flags & URINGBLK_PL_LOG_FUA;
+      fua += is_fua;
+      rows.push_back({num(e.seq), or_number(power_log_op_name(e.op), e.op), num(e.sector),
+                      num(e.nr_sectors), is_fua ? "yes" : "no",
+                      (e.flags & URINGBLK_PL_LOG_MARK) ? num(e.mark) : "-"});
+    }
+    out += table_text({"Seq", "Op", "Sector", "Sectors", "FUA", "Mark"}, rows);
+  }
+  const std::uint64_t listed = log.entries.size();
+  if (fua && listed == log.nr_changes)
+    out += num(log.nr_changes) + " changes: " + num(listed - fua) + " non-durable, " + num(fua) +
+           " durable (FUA)";
+  else
+    out += num(log.nr_changes) + " non-durable changes";
+  if (listed < log.nr_changes)
+    out += " (the first " + num(listed) + " listed)";
+  return out + "\n";
+}
+
+Json power_log_json(const PowerLog &log, std::string_view device) {
+  Json j = header(device);
+  j["nr_changes"] = log.nr_changes;
+  Json changes = Json::array();
+  for (const auto &e : log.entries) {
+    Json c;
+    c["seq"] = e.seq;
+    c["op"] = or_number(power_log_op_name(e.op), e.op);
+    c["sector"] = e.sector;
+    c["nr_sectors"] = e.nr_sectors;
+    c["fua"] = (e.flags & URINGBLK_PL_LOG_FUA) != 0;
+    c["mark"] = (e.flags & URINGBLK_PL_LOG_MARK) ? Json(e.mark) : Json();
+    changes.push_back(std::move(c));
+  }
+  j["changes"] = std::move(changes);
+  return j;
+}
+
+std::string power_mark_text(std::uint64_t tag, std::string_view device) {
+  return std::string(device) + ": mark " + num(tag) + "\n";
+}
+
+Json power_mark_json(std::uint64_t tag, std::string_view device) {
+  Json j = header(device);
+  j["mark"] = tag;
+  return j;
+}
+
+std::string power_arm_text(const PowerArm &a, std::string_view device) {
+  if (a.trigger == URINGBLK_PL_ARM_NONE)
+    return std::string(device) + ": power cut disarmed\n";
+  return std::string(device) + ": power cut (" + cut_text(a.mode, a.flags, a.seed, {}) +
+         ") armed at " + trigger_text(a) + "\n";
+}
+
+Json power_arm_json(const PowerArm &a, std::string_view device) {
+  Json j = header(device);
+  j["armed"] = a.trigger != URINGBLK_PL_ARM_NONE;
+  j["trigger"] = or_number(power_arm_trigger_name(a.trigger), a.trigger);
+  switch (a.trigger) {
+  case URINGBLK_PL_ARM_NONE:
+    return j;
+  case URINGBLK_PL_ARM_CHANGE:
+  case URINGBLK_PL_ARM_FLUSH:
+    j["count"] = a.count;
+    break;
+  case URINGBLK_PL_ARM_LBA:
+    j["sector"] = a.sector;
+    j["nr_sectors"] = a.nr_sectors;
+    break;
+  case URINGBLK_PL_ARM_MARK:
+    j["tag"] = a.sector;
+    break;
+  default:
+    break;
+  }
+  cut_json(j, a.mode, a.flags, a.seed, {});
+  return j;
+}
+
+std::string power_on_text(std::string_view device) { return std::string(device) + ": power on\n"; }
+
+Json power_on_json(std::string_view device) {
+  Json j = header(device);
+  j["power"] = "on";
   return j;
 }
 

@@ -22,12 +22,7 @@ InjectCommand::InjectCommand(CLI::App &app, const std::function<void(CLI::App *)
   clear_ = inject_->add_subcommand("clear", "Remove every rule");
   for (CLI::App *sub : {add_, list_, clear_}) {
     add_common(sub);
-    sub->add_option("device", device_, "Block device: /dev/uringblkN, uringblkN or N")
-        ->required()
-        ->check([](const std::string &s) -> std::string {
-          return s.empty() ? "device '' is empty: name one as /dev/uringblkN, uringblkN or N"
-                           : std::string();
-        });
+    add_device_operand(sub, device_);
   }
   add_->add_option("rules", rules_,
                    "Rules: read|write|nospc|busy|nomem,LBA,COUNT[,PCT]  timeout,LBA,PCT  "

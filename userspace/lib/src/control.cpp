@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,8 +13,49 @@
 
 namespace uringblk {
 
+uringblk_power_cut power_cut_payload(PowerCutMode mode, std::uint64_t seed,
+                                     std::uint32_t flags) noexcept {
+  uringblk_power_cut p;
+  std::memset(&p, 0, sizeof(p));
+  p.mode = static_cast<std::uint32_t>(mode);
+  p.flags = flags;
+  p.seed = seed;
+  return p;
+}
+
+std::vector<std::byte> power_cut_payload_bytes(const uringblk_power_cut &cut,
+                                               std::span<const std::uint64_t> drop) {
+  std::vector<std::byte> b(sizeof(cut) + drop.size_bytes());
+  std::memcpy(b.data(), &cut, sizeof(cut));
+  if (!drop.empty())
+    std::memcpy(b.data() + sizeof(cut), drop.data(), drop.size_bytes());
+  return b;
+}
+
+Result<PowerLog> decode_power_log(std::span<const std::byte> resp) {
+  uringblk_power_log head;
+  if (resp.size() < sizeof(head))
+    return short_response(URINGBLK_UCMD_POWER_LOG, resp.size(), sizeof(head));
+  std::memcpy(&head, resp.data(), sizeof(head));
+  const std::size_t want = sizeof(head) + sizeof(PowerLogEntry) * std::size_t{head.nr_entries};
+  if (resp.size() != want || head.nr_entries > head.nr_changes)
+    return Error::from_errno(EPROTO, "POWER_LOG",
+                             "response of " + std::to_string(resp.size()) + " bytes with " +
+                                 std::to_string(head.nr_entries) + " entries of " +
+                                 std::to_string(head.nr_changes) + " changes");
+  PowerLog log{head.nr_changes, std::vector<PowerLogEntry>(head.nr_entries)};
+  if (head.nr_entries)
+    std::memcpy(log.entries.data(), resp.data() + sizeof(head),
+                log.entries.size() * sizeof(PowerLogEntry));
+  return log;
+}
+
 bool is_abi10_error(const Error &e) noexcept {
   return e.code.value() == EOPNOTSUPP && e.context == kAbi10Message;
+}
+
+bool is_abi11_error(const Error &e) noexcept {
+  return e.code.value() == EOPNOTSUPP && e.context == kAbi11Message;
 }
 
 struct Control::Impl {
@@ -66,9 +108,12 @@ Result<std::size_t> Control::execute(std::uint16_t opcode, std::uint32_t dev_id,
   }
   if (res >= 0)
     return static_cast<std::size_t>(res);
-  // A 1.0 module does not know the 1.1 opcodes: each transport's "not mine".
+  // A 1.0 module does not know the 1.1 opcodes, a 1.1 module the 1.2 ones: each transport's
+  // "not mine".
   if (opcode >= URINGBLK_UCMD_ADD_DEVICE && (res == -EOPNOTSUPP || res == -ENOTTY))
-    return Error::from_errno(EOPNOTSUPP, command, std::string(kAbi10Message));
+    return Error::from_errno(
+        EOPNOTSUPP, command,
+        std::string(opcode >= URINGBLK_UCMD_POWER_ON ? kAbi11Message : kAbi10Message));
   return Error::from_errno(-res, command);
 }
 
@@ -81,6 +126,21 @@ Result<T> run_fixed(Control &c, std::uint16_t opcode, std::uint32_t dev_id, T v,
   auto n = c.execute(opcode, dev_id, std::as_writable_bytes(std::span(&v, 1)), payload_len);
   return fixed_response(opcode, n, v);
 }
+
+// The answer of a command without a response (DEL_DEVICE, POWER_ON; run_payload()).
+Result<void> no_response(const Result<std::size_t> &n) {
+  if (!n)
+    return n.error();
+  return {};
+}
+
+// A command whose payload is one T and that has no response (SET_PARAMS, POWER_MARK,
+// POWER_ARM).
+template <class T>
+Result<void> run_payload(Control &c, std::uint16_t opcode, std::uint32_t dev_id, T payload) {
+  return no_response(c.execute(opcode, dev_id, std::as_writable_bytes(std::span(&payload, 1)),
+                               sizeof(payload)));
+}
 } // namespace
 
 Result<DevParams> Control::add_device(const DevParams &params, std::optional<std::uint32_t> id) {
@@ -89,10 +149,7 @@ Result<DevParams> Control::add_device(const DevParams &params, std::optional<std
 }
 
 Result<void> Control::delete_device(std::uint32_t id, bool force) {
-  auto n = execute(URINGBLK_UCMD_DEL_DEVICE, id, {}, 0, force ? URINGBLK_DEL_FORCE : 0);
-  if (!n)
-    return n.error();
-  return {};
+  return no_response(execute(URINGBLK_UCMD_DEL_DEVICE, id, {}, 0, force ? URINGBLK_DEL_FORCE : 0));
 }
 
 Result<DeviceList> Control::list_devices() {
@@ -127,28 +184,48 @@ Result<DevParams> Control::get_params(std::uint32_t id) {
   return run_fixed(*this, URINGBLK_UCMD_GET_PARAMS, id, default_dev_params());
 }
 
-Result<PowerCutResult> Control::power_cut(std::uint32_t id, PowerCutMode mode,
-                                         std::uint64_t seed) {
-  // The payload goes in, the (larger) answer comes back in the same buffer.
-  union {
-    uringblk_power_cut in;
-    PowerCutResult out;
-  } buf;
-  std::memset(&buf, 0, sizeof(buf));
-  buf.in.mode = static_cast<std::uint32_t>(mode);
-  buf.in.seed = seed;
-  auto n = execute(URINGBLK_UCMD_POWER_CUT, id, std::as_writable_bytes(std::span(&buf, 1)),
-                   sizeof(buf.in));
-  return fixed_response(URINGBLK_UCMD_POWER_CUT, n, buf.out);
+Result<PowerCutResult> Control::power_cut(std::uint32_t id, const uringblk_power_cut &cut,
+                                          std::span<const std::uint64_t> drop) {
+  // The payload goes in, the answer comes back in the same buffer (room for the larger).
+  std::vector<std::byte> buf = power_cut_payload_bytes(cut, drop);
+  const auto payload_len = static_cast<std::uint32_t>(buf.size());
+  buf.resize(std::max(buf.size(), sizeof(PowerCutResult)));
+  auto n = execute(URINGBLK_UCMD_POWER_CUT, id, buf, payload_len);
+  PowerCutResult r;
+  std::memcpy(&r, buf.data(), sizeof(r));
+  return fixed_response(URINGBLK_UCMD_POWER_CUT, n, r);
+}
+
+Result<void> Control::power_on(std::uint32_t id) {
+  return no_response(execute(URINGBLK_UCMD_POWER_ON, id, {}));
+}
+
+Result<PowerLog> Control::power_log(std::uint32_t id) {
+  // Room for the most the driver answers (like LIST_DEVICES: as many entries as fit).
+  std::vector<std::byte> buf(sizeof(uringblk_power_log) +
+                             kPowerLogMaxEntries * sizeof(PowerLogEntry));
+  auto n = execute(URINGBLK_UCMD_POWER_LOG, id, buf);
+  if (!n)
+    return n.error();
+  if (*n > buf.size())
+    return Error::from_errno(EPROTO, "POWER_LOG",
+                             "response of " + std::to_string(*n) + " bytes in a buffer of " +
+                                 std::to_string(buf.size()));
+  return decode_power_log(std::span(buf).first(*n));
+}
+
+Result<void> Control::power_mark(std::uint32_t id, std::uint64_t tag) {
+  uringblk_power_mark m;
+  m.tag = tag;
+  return run_payload(*this, URINGBLK_UCMD_POWER_MARK, id, m);
+}
+
+Result<void> Control::power_arm(std::uint32_t id, const PowerArm &arm) {
+  return run_payload(*this, URINGBLK_UCMD_POWER_ARM, id, arm);
 }
 
 Result<void> Control::set_params(std::uint32_t id, const SetParams &s) {
-  SetParams copy = s;
-  auto n = execute(URINGBLK_UCMD_SET_PARAMS, id, std::as_writable_bytes(std::span(&copy, 1)),
-                   sizeof(copy));
-  if (!n)
-    return n.error();
-  return {};
+  return run_payload(*this, URINGBLK_UCMD_SET_PARAMS, id, s);
 }
 
 } // namespace uringblk

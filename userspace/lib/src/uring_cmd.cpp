@@ -68,6 +68,14 @@ std::string_view opcode_name(std::uint16_t opcode) noexcept {
     return "SET_PARAMS";
   case URINGBLK_UCMD_POWER_CUT:
     return "POWER_CUT";
+  case URINGBLK_UCMD_POWER_ON:
+    return "POWER_ON";
+  case URINGBLK_UCMD_POWER_LOG:
+    return "POWER_LOG";
+  case URINGBLK_UCMD_POWER_MARK:
+    return "POWER_MARK";
+  case URINGBLK_UCMD_POWER_ARM:
+    return "POWER_ARM";
   default:
     return "UNKNOWN";
   }

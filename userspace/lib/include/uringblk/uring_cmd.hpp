@@ -24,7 +24,8 @@ inline constexpr std::size_t kSqe128Bytes = 128;
 std::uint32_t cmd_op_for(std::uint16_t opcode) noexcept;
 
 /// "IDENTIFY", "GET_LIMITS", "GET_FEATURES", "GET_GEOMETRY", "GET_STATS", "ADD_DEVICE",
-/// "DEL_DEVICE", "LIST_DEVICES", "GET_PARAMS", "SET_PARAMS"; "UNKNOWN" otherwise.
+/// "DEL_DEVICE", "LIST_DEVICES", "GET_PARAMS", "SET_PARAMS", "POWER_CUT", "POWER_ON",
+/// "POWER_LOG", "POWER_MARK", "POWER_ARM"; "UNKNOWN" otherwise.
 std::string_view opcode_name(std::uint16_t opcode) noexcept;
 
 /// A command with header {URINGBLK_ABI_MAJOR.MINOR, opcode, flags, payload_len}, dev_id, and the

@@ -8,6 +8,10 @@
 
 #include <uringblk/admin/format.hpp>
 
+namespace CLI {
+class App;
+}
+
 namespace uringblk::admin {
 
 enum ExitCode : int {
@@ -19,6 +23,10 @@ enum ExitCode : int {
 /// The device argument as a path: "/dev/uringblk0" and other paths are kept, "uringblk0"
 /// becomes "/dev/uringblk0", "0" becomes "/dev/uringblk0".
 std::string device_path_from_arg(std::string_view arg);
+
+/// Adds the required operand "device" (/dev/uringblkN, uringblkN or N; an empty one is a usage
+/// error naming these forms) to sub, stored in `device`.
+void add_device_operand(CLI::App *sub, std::string &device);
 
 /// Where a subcommand's result goes: the text or the JSON on out; a failure as one line on err
 /// (and the error object on out with JSON).
@@ -33,6 +41,8 @@ struct Reply {
   int fail(const Error &e) const;
   /// Prints j or text, as the format says; returns kExitOk.
   int emit(const Json &j, const std::string &text) const;
+  /// Prints "uringblk-admin: SUBCOMMAND: what" and the --help hint; returns kExitUsage.
+  int usage(std::string_view what) const;
 };
 
 /// Parse argv, run the subcommand, print to out/err; returns the exit code.

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-// "uringblk-admin create|delete|set|params|power-cut": device management over the control node
-// (ABI 1.1).
+// "uringblk-admin create|delete|set|params": device management over the control node (ABI 1.1).
 // Kept apart from cli.cpp, which only creates it and runs it.
 #pragma once
 
@@ -41,8 +40,7 @@ Result<std::uint32_t> device_index_from_arg(std::string_view arg);
 
 class DevicesCommand {
 public:
-  /// Adds "create", "delete", "set", "params" and "power-cut" to app; add_common adds -o and
-  /// --transport.
+  /// Adds "create", "delete", "set" and "params" to app; add_common adds -o and --transport.
   DevicesCommand(CLI::App &app, const std::function<void(CLI::App *)> &add_common);
 
   /// True once app.parse() has selected one of them.
@@ -55,7 +53,6 @@ private:
   CLI::App *delete_;
   CLI::App *set_;
   CLI::App *params_;
-  CLI::App *power_;
   CreateOptions opts_;
   std::optional<std::uint32_t> id_;
   bool json_ = false;
@@ -65,8 +62,6 @@ private:
   std::optional<std::uint8_t> set_write_cache_;
   std::optional<std::uint32_t> max_sectors_kb_;
   bool inject_reset_ = false;
-  std::string cut_mode_ = "all";
-  std::optional<std::uint64_t> cut_seed_;
 };
 
 } // namespace uringblk::admin

@@ -51,6 +51,10 @@ std::string limits_text(const Limits &l, std::string_view device);
 std::string features_text(const Features &f, std::string_view device);
 std::string geometry_text(const Geometry &g, std::string_view device);
 std::string stats_text(const Stats &s, std::string_view device);
+/// A table: the head, a line of dashes, the rows; columns separated by one blank and padded to
+/// their widest cell (the last column is not padded).
+std::string table_text(const std::vector<std::string> &head,
+                       const std::vector<std::vector<std::string>> &rows);
 /// `params` (ABI 1.1: LIST_DEVICES + GET_PARAMS, one per device, nullopt if it could not be read)
 /// adds an Origin column ("runtime" or "load"); empty on a 1.0 module.
 std::string list_text(std::span<const DeviceInfo> devices,
@@ -83,11 +87,37 @@ Json delete_json(std::string_view device, bool force);
 /// What SET_PARAMS changed: "write_cache", "max_sectors_kb", "inject_reset" as given in s.mask.
 std::string set_text(const SetParams &s, std::string_view device);
 Json set_json(const SetParams &s, std::string_view device);
-/// A power cut's answer: "pending", "reverted", "torn", with the mode and seed asked for.
-std::string power_cut_text(const PowerCutResult &r, std::string_view mode,
-                           std::optional<std::uint64_t> seed, std::string_view device);
-Json power_cut_json(const PowerCutResult &r, std::string_view mode,
-                    std::optional<std::uint64_t> seed, std::string_view device);
+
+// Power-loss emulation (docs/power-loss.md): power-cut (ABI 1.1), power-on, power-log,
+// power-mark, power-arm (ABI 1.2).
+/// "all", "random", "torn", "prefix", "drop" (URINGBLK_PL_*, as in sysfs power_cut); "" else.
+std::string_view power_cut_mode_name(std::uint32_t mode) noexcept;
+/// "none", "change", "flush", "lba", "mark" (URINGBLK_PL_ARM_*); "" else.
+std::string_view power_arm_trigger_name(std::uint32_t trigger) noexcept;
+/// "write", "discard", "write_zeroes" (URINGBLK_PL_OP_*); "" else.
+std::string_view power_log_op_name(std::uint8_t op) noexcept;
+/// A power cut's answer: "pending", "reverted", "torn", "changes", with the cut asked for
+/// ("mode"; "seed" of random and torn, "keep" of prefix, "drop" of drop; "tear" of torn;
+/// "resume") and the power afterwards ("power": "on" with resume, else "off" until power-on).
+std::string power_cut_text(const PowerCutResult &r, const uringblk_power_cut &cut,
+                           std::span<const std::uint64_t> drop, std::string_view device);
+Json power_cut_json(const PowerCutResult &r, const uringblk_power_cut &cut,
+                    std::span<const std::uint64_t> drop, std::string_view device);
+/// POWER_LOG: a table (Seq, Op, Sector, Sectors, FUA, Mark) and "N non-durable changes";
+/// JSON "nr_changes" and "changes" [{"seq", "op", "sector", "nr_sectors", "fua", "mark"}]
+/// ("mark": the tag, or null).
+std::string power_log_text(const PowerLog &log, std::string_view device);
+Json power_log_json(const PowerLog &log, std::string_view device);
+/// POWER_MARK: "mark": the tag.
+std::string power_mark_text(std::uint64_t tag, std::string_view device);
+Json power_mark_json(std::uint64_t tag, std::string_view device);
+/// POWER_ARM: "armed", "trigger", its argument ("count", "sector" and "nr_sectors", "tag") and
+/// the cut as in power_cut_json.
+std::string power_arm_text(const PowerArm &a, std::string_view device);
+Json power_arm_json(const PowerArm &a, std::string_view device);
+/// POWER_ON (ABI 1.2): "power": "on".
+std::string power_on_text(std::string_view device);
+Json power_on_json(std::string_view device);
 
 // Error injection (inject add|list|clear): rules are shown as the lines that create them.
 std::string inject_list_text(std::span<const InjectRule> rules, std::string_view device);

@@ -96,9 +96,12 @@ ubk_unload
 # after the cut that undid it. Interrupt-style (xfs_io) and polled (fio
 # hipri on a poll queue), with the power left off and with resume.
 ubk_load power_loss=1 capacity_mb=64
+# The delay outlasts the writers' start: fio takes seconds to start under
+# TCG, and tens of seconds on the debug kernel.
+case $KVER in *ubkdebug*) hold=60 ;; *) hold=10 ;; esac
 for kind in off resume; do
 	sfx=; [ $kind = resume ] && sfx=" resume"
-	echo "delay,0,10000000" >"$SYS/error_inject"
+	echo "delay,0,$((hold * 1000000))" >"$SYS/error_inject"
 	xfs_io -d -c 'pwrite -S 0xaa 0 4k' $DEV >/tmp/w1.txt 2>&1 &
 	w1=$!
 	fio --name=p --filename=$DEV --ioengine=io_uring --hipri=1 --direct=1 \
@@ -106,7 +109,7 @@ for kind in off resume; do
 		--output=/tmp/w2.txt >/dev/null 2>&1 &
 	w2=$!
 	# Both writes dispatched (executed, waiting on the delay list).
-	for _ in $(seq 100); do
+	for _ in $(seq $((hold * 9))); do
 		read -r _ inw <"$QSYS/../inflight"
 		[ "$inw" -ge 2 ] && break
 		sleep 0.1

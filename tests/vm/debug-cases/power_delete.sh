@@ -28,7 +28,7 @@ done
 wr fail_page_alloc/ignore-gfp-highmem Y
 wr fail_page_alloc/min-order 0
 
-ubk_load nr_devices=0 power_loss=1
+insmod "$UBK_KO" nr_devices=0 power_loss=1 || fail "insmod nr_devices=0 power_loss=1"
 ROUNDS=${UBK_PD_ROUNDS:-12}
 cut_ok=0 cut_err=0
 for r in $(seq "$ROUNDS"); do
@@ -51,6 +51,6 @@ done
 echo "cuts that finished: $cut_ok, that failed with an errno: $cut_err"
 tail -n 2 /tmp/cut.* | grep -v '^$' | sort | uniq -c | sort -rn | head -5
 sleep 1	# a refill queued by a cut would run now, on a freed store
-ubk_unload
+rmmod uringblk_driver || fail "rmmod"
 dmesg_clean
 pass "$ROUNDS deletes racing power cuts under fail_page_alloc: no report"

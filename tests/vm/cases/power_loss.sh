@@ -13,7 +13,7 @@ PL=tests/vm/tools/power_loss.py
 for lbs in 512 4096; do
 	ubk_load power_loss=1 capacity_mb=64 logical_block_size=$lbs
 	expect_eq "power_loss (module parameter power_loss=1)" "$(ubk_attr power_loss)" 1
-	python3 "$PL" /dev/uringblk0 || fail "power_loss.py with lbs $lbs"
+	UBK_ADMIN=$UBK_ADMIN python3 "$PL" /dev/uringblk0 || fail "power_loss.py with lbs $lbs"
 	pass "block-level power-loss checks, lbs $lbs"
 
 	# Off: a cut is refused and leaves the data alone.

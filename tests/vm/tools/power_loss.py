@@ -19,6 +19,10 @@ back, block by block, with a model of what must have survived:
            the listed ones (overlapping writes included); power_log lists
            the changes, their numbers, FUA and the mark before them
   physical "torn SEED physical" tears only at the physical block (4 KiB)
+  numbers  four writers on four hardware queues at once: power-log numbers
+           the changes 1..N in log order, one number each, and "prefix K"
+           and "drop LIST" cut exactly by those numbers (one image per log
+           and seed); needs UBK_ADMIN (power-log lists up to 4096 changes)
   armed    cuts armed at the N-th change, the N-th FLUSH, an LBA range and
            a mark: the triggering request fails with EIO, and so does every
            later one until power_on; the image is the model's
@@ -32,8 +36,10 @@ import mmap
 import os
 import random
 import struct
+import json
 import subprocess
 import sys
+import threading
 
 DEV = sys.argv[1]
 NAME = os.path.basename(DEV)
@@ -543,9 +549,72 @@ def check_armed(rng):
     d.close()
 
 
+def concurrent_writes(per_thread):
+    """Four threads, each on a CPU of its own (so a hardware queue of its
+    own where there are enough), write 4 KiB blocks t, t + 4, ... at once:
+    4 * per_thread changes, block b holding pattern(b % 251 + 1)."""
+    def writer(t):
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpus[t % len(cpus)]})
+        d = Dev()
+        for b in range(t, 4 * per_thread, 4):
+            d.write(b * 4096, pattern(b % 251 + 1))
+        d.close()
+    ts = [threading.Thread(target=writer, args=(t,)) for t in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
+def admin_power_log():
+    out = subprocess.run([os.environ["UBK_ADMIN"], "power-log", NAME, "-o", "json"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def check_numbers(rng):
+    nblk = 4 * 128
+    d = Dev()
+    for n, spec in enumerate(("prefix", "drop")):
+        d.write(0, bytes(nblk * 4096 // 2))
+        d.write(nblk * 4096 // 2, bytes(nblk * 4096 // 2))
+        d.flush()
+        concurrent_writes(nblk // 4)
+        log = admin_power_log()
+        seqs = [c["seq"] for c in log["changes"]]
+        blocks = [c["sector"] * 512 // 4096 for c in log["changes"]]
+        if (log["nr_changes"] != nblk or seqs != list(range(1, nblk + 1))
+                or sorted(blocks) != list(range(nblk))):
+            dup = len(seqs) - len(set(seqs))
+            fail(f"power-log after {nblk} concurrent writes: {log['nr_changes']} changes, "
+                 f"{len(seqs)} listed, {dup} numbers shared, numbers in order: "
+                 f"{seqs == sorted(seqs)}")
+            power_cut("all")
+            continue
+        if n == 0:
+            ok(f"power-log: {nblk} changes from 4 queues at once, numbered 1..{nblk} in log order")
+        seq_of = dict(zip(blocks, seqs))
+        if spec == "prefix":
+            k = rng.randrange(1, nblk)
+            power_cut(f"prefix {k}")
+            lost = set(range(k + 1, nblk + 1))
+        else:
+            lost = set(rng.sample(range(1, nblk + 1), 64))
+            power_cut("drop " + ",".join(map(str, sorted(lost))))
+            k = None
+        want = {b: bytes(4096) if seq_of[b] in lost else pattern(b % 251 + 1)
+                for b in range(nblk)}
+        if check_image(d, want, f"{spec} after concurrent writes"):
+            ok(f"{spec} {k if k is not None else '(64 numbers)'}: the image follows "
+               f"power-log's numbers")
+    d.close()
+
+
 CHECKS = {"all": check_all, "random": check_random, "torn": check_torn,
           "discard": check_discard, "retry": check_retry, "prefix": check_prefix,
-          "physical": check_physical, "armed": check_armed}
+          "physical": check_physical, "numbers": check_numbers,
+          "armed": check_armed}
 
 
 def main():

@@ -179,18 +179,22 @@ static long ubk_admin_answer(struct uringblk_dev *dev,
 
 /*
  * ADD_DEVICE. A device whose answer cannot be delivered is deleted again:
- * the caller would not know its index.
+ * the caller would not know its index. The answer is copied without the
+ * control mutex (the copy may fault), so by then another caller may have
+ * deleted the device and created a new one with its index: the undo
+ * deletes by creation number, never by index alone.
  */
 static long ubk_admin_add(const struct uringblk_cmd *c,
 			  union ubk_admin_payload *pl)
 {
-	int id = ubk_dev_create(&pl->add, c->dev_id);
+	u64 gen;
+	int id = ubk_dev_create(&pl->add, c->dev_id, &gen);
 
 	if (id < 0)
 		return id;
 	if (copy_to_user(u64_to_user_ptr(c->addr), &pl->add,
 			 sizeof(pl->add))) {
-		ubk_dev_delete(id, true);
+		ubk_dev_uncreate(id, gen);
 		return -EFAULT;
 	}
 	return sizeof(pl->add);

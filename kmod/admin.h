@@ -38,8 +38,9 @@ void ubk_dev_geometry(struct uringblk_dev *dev, struct uringblk_geometry *geo);
 void ubk_dev_stats(struct uringblk_dev *dev, struct uringblk_stats *st);
 
 /* Device management (1.1); may sleep. See main.c. */
-int ubk_dev_create(struct uringblk_dev_params *p, u32 wanted);
+int ubk_dev_create(struct uringblk_dev_params *p, u32 wanted, u64 *gen);
 int ubk_dev_delete(u32 id, bool force);
+int ubk_dev_uncreate(u32 id, u64 gen);
 u32 ubk_dev_list(u32 *ids, u32 max, u32 *nr_ids);
 void ubk_dev_get_params(struct uringblk_dev *dev, struct uringblk_dev_params *p);
 int ubk_dev_set_params(struct uringblk_dev *dev,

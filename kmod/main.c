@@ -182,17 +182,18 @@ static u64 ubk_footprint(const struct uringblk_dev_params *p)
  * Devices whose fixed footprint adds up to more than half of RAM are
  * refused before anything is allocated: their allocations would drive the
  * machine into reclaim, and other processes into the OOM killer, before
- * they failed (docs/data-plane.md 1). @have is what existing devices take.
+ * they failed (docs/data-plane.md 1). @have is what existing devices take;
+ * @load: the module's load (nr_devices devices), not an ADD_DEVICE.
  */
 static int ubk_check_footprint(const struct uringblk_dev_params *p,
-			       unsigned int n, u64 have)
+			       unsigned int n, u64 have, bool load)
 {
 	u64 need = ubk_footprint(p) * n + have;
 	u64 limit = ((u64)totalram_pages() << PAGE_SHIFT) / 2;
 
 	if (need <= limit)
 		return 0;
-	if (!have)
+	if (load)
 		pr_err("nr_devices=%u capacity_mb=%u queue_depth=%u need %llu MiB of page directories and requests, more than half of RAM (%llu MiB)\n",
 		       n, p->capacity_mb, p->queue_depth, need >> 20,
 		       limit >> 20);
@@ -255,7 +256,7 @@ static int ubk_check_params(void)
 		return -EINVAL;
 	}
 	ubk_cap_queues(p);
-	ret = ubk_check_footprint(p, nr_devices, 0);
+	ret = ubk_check_footprint(p, nr_devices, 0, true);
 	if (ret)
 		return ret;
 	return 0;
@@ -646,8 +647,14 @@ static void ubk_dev_destroy(struct uringblk_dev *dev)
 	put_disk(disk);
 }
 
-/* ADD_DEVICE. @p: the payload; defaults are filled and the result checked. */
-int ubk_dev_create(struct uringblk_dev_params *p, u32 wanted)
+/* Creation numbers of ADD_DEVICE (under ubk_ctl_mutex); 0 is none. */
+static u64 ubk_dev_gen;
+
+/*
+ * ADD_DEVICE. @p: the payload; defaults are filled and the result checked.
+ * @gen: the new device's creation number (for ubk_dev_uncreate()).
+ */
+int ubk_dev_create(struct uringblk_dev_params *p, u32 wanted, u64 *gen)
 {
 	struct ubk_param_err e;
 	struct uringblk_dev *dev;
@@ -675,7 +682,7 @@ int ubk_dev_create(struct uringblk_dev_params *p, u32 wanted)
 		if (ubk_devs[id])
 			goto out;
 	}
-	ret = ubk_check_footprint(p, 1, ubk_footprint_total);
+	ret = ubk_check_footprint(p, 1, ubk_footprint_total, false);
 	if (ret)
 		goto out;
 	p->dev_id = id;
@@ -685,11 +692,13 @@ int ubk_dev_create(struct uringblk_dev_params *p, u32 wanted)
 		ret = PTR_ERR(dev);
 		goto out;
 	}
+	dev->gen = ++ubk_dev_gen;
 	ret = ubk_dev_add(dev);
 	if (ret) {
 		ubk_dev_free_unadded(dev);
 		goto out;
 	}
+	*gen = dev->gen;
 	ret = id;
 	pr_info("uringblk%u: created, %u MiB, lbs %u\n", id, p->capacity_mb,
 		p->logical_block_size);
@@ -703,7 +712,7 @@ out:
  * probe) is -EBUSY; with it new and queued I/O fails with an error and the
  * device goes at once.
  */
-int ubk_dev_delete(u32 id, bool force)
+static int __ubk_dev_delete(u32 id, bool force, u64 gen)
 {
 	struct uringblk_dev *dev;
 	int ret = 0;
@@ -713,7 +722,7 @@ int ubk_dev_delete(u32 id, bool force)
 	id = array_index_nospec(id, UBK_MAX_DEVICES);
 	mutex_lock(&ubk_ctl_mutex);
 	dev = ubk_devs[id];
-	if (!dev) {
+	if (!dev || (gen && dev->gen != gen)) {
 		ret = -ENODEV;
 		goto out;
 	}
@@ -732,6 +741,20 @@ int ubk_dev_delete(u32 id, bool force)
 out:
 	mutex_unlock(&ubk_ctl_mutex);
 	return ret;
+}
+
+int ubk_dev_delete(u32 id, bool force)
+{
+	return __ubk_dev_delete(id, force, 0);
+}
+
+/*
+ * Undo the ADD_DEVICE that created device @id as number @gen, if that
+ * device is still there (not a later one that got its index).
+ */
+int ubk_dev_uncreate(u32 id, u64 gen)
+{
+	return __ubk_dev_delete(id, true, gen);
 }
 
 /* LIST_DEVICES: up to @max ids in ascending order; returns how many exist. */

@@ -253,6 +253,7 @@ struct ubk_cmd {
 
 struct uringblk_dev {
 	u32 id;
+	u64 gen;			/* ADD_DEVICE's number: not a later device's */
 	struct uringblk_dev_params params;	/* resolved; dev_id = id */
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;

@@ -12,6 +12,8 @@
 #  - delete while fio runs: EBUSY (with the udevadm hint), --force: fio gets
 #    I/O errors and ends, no kernel warning;
 #  - 4 concurrent creates get distinct ids; a deleted id is reused;
+#  - an ADD_DEVICE whose answer cannot be copied is undone, and the undo
+#    spares a later device that took its index meanwhile (ucmd_raw add-undo);
 #  - a 1.0 client (abi_minor 0) is still served (ucmd_raw errors);
 #  - rmmod with runtime devices frees everything;
 #  - packaging/uringblk-load start with nr_devices=0 and device= lines creates
@@ -160,6 +162,12 @@ expect_eq "devices after the bad ones and --id" "$(ids)" "$before"
 "$RAW" -v errors "$A" >/tmp/raw.txt 2>&1 || { grep -v "^ok" /tmp/raw.txt | tail -n 40; fail "ucmd_raw errors $A"; }
 grep -q "^ok   .*abi_minor 0" /tmp/raw.txt || fail "ucmd_raw errors did not try abi_minor 0"
 pass "ucmd_raw errors on runtime device $A (abi_minor 0 included)"
+
+# ---------------------------------------------------------------- undo
+ids_before=$(ids)
+"$RAW" add-undo || fail "ucmd_raw add-undo"
+expect_eq "devices after add-undo" "$(ids)" "$ids_before"
+pass "the undo of an ADD_DEVICE spares a later device with its index"
 
 # ---------------------------------------------------------------- id reuse
 create --capacity-mb 8

@@ -16,6 +16,11 @@
 //   ucmd_raw add ID|any [KEY=VALUE...]
 //                                     one raw ADD_DEVICE (no client-side
 //                                     checks): "res=N dev_id=M" or "res=-E..."
+//   ucmd_raw add-undo                 an ADD_DEVICE whose answer cannot be
+//                                     delivered, while another caller deletes
+//                                     the new device and creates one with its
+//                                     index: the driver's undo must not take
+//                                     the newcomer (userfaultfd holds the copy)
 //
 // OPCODE: identify|limits|features|geometry|stats or a number (0x01...).
 // Exit status: 0 when every expectation held, 1 otherwise, 2 on bad usage.
@@ -26,6 +31,8 @@
 #include <liburing.h>
 #include <linux/capability.h>
 #include <linux/uringblk.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -46,7 +53,10 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <uringblk/unique_fd.hpp>
 
 namespace {
 
@@ -1467,6 +1477,136 @@ int cmd_add(const std::vector<std::string> &args)
 
 }  // namespace
 
+
+// ---- the `add-undo` subcommand ------------------------------------------------
+
+// A RAII anonymous mapping.
+struct AnonPage {
+	void *p = MAP_FAILED;
+	AnonPage() : p(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) {}
+	~AnonPage()
+	{
+		if (p != MAP_FAILED)
+			munmap(p, kPage);
+	}
+	AnonPage(const AnonPage &) = delete;
+	AnonPage &operator=(const AnonPage &) = delete;
+};
+
+std::set<uint32_t> list_ids(int ctl)
+{
+	std::vector<__u8> buf(kMaxPayload);
+	uringblk_cmd c = make_cmd(URINGBLK_UCMD_LIST_DEVICES, URINGBLK_DEV_ID_ANY, buf.data(), kMaxPayload);
+	std::set<uint32_t> ids;
+	if (do_ioctl(ctl, URINGBLK_IOC_LIST_DEVICES, &c) < 0)
+		return ids;
+	uringblk_dev_list hdr;
+	std::memcpy(&hdr, buf.data(), sizeof(hdr));
+	for (uint32_t i = 0; i < hdr.nr_ids && sizeof(hdr) + (i + 1) * 4 <= kMaxPayload; i++) {
+		uint32_t id;
+		std::memcpy(&id, buf.data() + sizeof(hdr) + i * 4, 4);
+		ids.insert(id);
+	}
+	return ids;
+}
+
+// The ADD_DEVICE payload sits on a write-protected userfaultfd page: the
+// driver reads it, creates device K and blocks copying the answer back.
+// Meanwhile this process deletes K, creates a new device with index K, makes
+// the page read-only and lets the copy go on: it fails, and the driver
+// undoes its ADD_DEVICE. Device K (the newcomer) must still exist.
+int cmd_add_undo()
+{
+	uringblk::UniqueFd ctl(open(kCtlPath, O_RDWR | O_CLOEXEC));
+	uringblk::UniqueFd uffd(static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC)));
+	if (!ctl || !uffd) {
+		std::fprintf(stderr, "ucmd_raw add-undo: %s: %s\n", !ctl ? kCtlPath : "userfaultfd",
+			     std::strerror(errno));
+		return 1;
+	}
+	uffdio_api api{};
+	api.api = UFFD_API;
+	api.features = UFFD_FEATURE_PAGEFAULT_FLAG_WP;
+	AnonPage page;
+	if (ioctl(uffd.get(), UFFDIO_API, &api) < 0 || page.p == MAP_FAILED) {
+		std::fprintf(stderr, "ucmd_raw add-undo: write-protect faults: %s\n", std::strerror(errno));
+		return 1;
+	}
+	uringblk_dev_params p;
+	std::memset(&p, 0, sizeof(p));
+	p.capacity_mb = 16;
+	std::memcpy(page.p, &p, sizeof(p));		// faulted in, then protected
+	const auto start = reinterpret_cast<uintptr_t>(page.p);
+	uffdio_register reg{};
+	reg.range = {start, kPage};
+	reg.mode = UFFDIO_REGISTER_MODE_WP;
+	uffdio_writeprotect wp{};
+	wp.range = {start, kPage};
+	wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+	if (ioctl(uffd.get(), UFFDIO_REGISTER, &reg) < 0 ||
+	    ioctl(uffd.get(), UFFDIO_WRITEPROTECT, &wp) < 0) {
+		std::fprintf(stderr, "ucmd_raw add-undo: write-protect the page: %s\n", std::strerror(errno));
+		return 1;
+	}
+	const std::set<uint32_t> before = list_ids(ctl.get());
+	int add_res = 0;
+	std::thread adder([&] {
+		uringblk_cmd c = make_cmd(URINGBLK_UCMD_ADD_DEVICE, URINGBLK_DEV_ID_ANY, page.p, sizeof(p));
+		c.hdr.payload_len = sizeof(p);
+		add_res = do_ioctl(ctl.get(), URINGBLK_IOC_ADD_DEVICE, &c);
+	});
+	int fails = 0;
+	auto bad = [&fails](const char *what, long v) {
+		std::printf("FAIL: add-undo: %s (%ld)\n", what, v);
+		fails++;
+	};
+	pollfd pfd{uffd.get(), POLLIN, 0};
+	uint32_t k = UINT32_MAX;
+	if (poll(&pfd, 1, 30000) != 1) {
+		bad("ADD_DEVICE never wrote its answer", 0);
+	} else {
+		uffd_msg msg;
+		if (read(uffd.get(), &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT || !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+			bad("not a write-protect fault", msg.event);
+		for (uint32_t id : list_ids(ctl.get()))
+			if (!before.count(id))
+				k = id;
+		if (k == UINT32_MAX)
+			bad("the new device is not listed while its answer is copied", 0);
+		uringblk_cmd d = make_cmd(URINGBLK_UCMD_DEL_DEVICE, k, nullptr, 0);
+		d.hdr.flags = URINGBLK_DEL_FORCE;
+		int r = do_ioctl(ctl.get(), URINGBLK_IOC_DEL_DEVICE, &d);
+		if (r < 0)
+			bad("DEL_DEVICE of the new device", r);
+		uringblk_dev_params q;
+		std::memset(&q, 0, sizeof(q));
+		q.capacity_mb = 8;
+		uringblk_cmd a = make_cmd(URINGBLK_UCMD_ADD_DEVICE, k, &q, sizeof(q));
+		a.hdr.payload_len = sizeof(q);
+		r = do_ioctl(ctl.get(), URINGBLK_IOC_ADD_DEVICE, &a);
+		if (r < 0)
+			bad("ADD_DEVICE of a newcomer with the same index", r);
+		// The copy resumes on a read-only page: it fails.
+		mprotect(page.p, kPage, PROT_READ);
+		uffdio_range wake{start, kPage};
+		ioctl(uffd.get(), UFFDIO_WAKE, &wake);
+	}
+	adder.join();
+	if (add_res != -EFAULT)
+		bad("the ADD_DEVICE whose answer could not be copied: want -EFAULT", add_res);
+	const std::set<uint32_t> after = list_ids(ctl.get());
+	if (k != UINT32_MAX && !after.count(k))
+		bad("the undo deleted the newcomer with the same index", k);
+	if (!fails) {
+		std::printf("ok   add-undo: the undo of an ADD_DEVICE (-EFAULT) left the newcomer "
+			    "uringblk%u alone\n", k);
+		uringblk_cmd d = make_cmd(URINGBLK_UCMD_DEL_DEVICE, k, nullptr, 0);
+		do_ioctl(ctl.get(), URINGBLK_IOC_DEL_DEVICE, &d);
+	}
+	return fails ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	std::vector<std::string> args(argv + 1, argv + argc);
@@ -1491,5 +1631,7 @@ int main(int argc, char **argv)
 		return cmd_dump(nr, dev_id, args.size() == 4);
 	if (sub == "add" && args.size() >= 2)
 		return cmd_add(args);
+	if (sub == "add-undo" && args.size() == 1)
+		return cmd_add_undo();
 	return usage();
 }

@@ -230,10 +230,17 @@ static __always_inline blk_status_t ubk_execute_alloc(struct uringblk_dev *dev,
 	return st;
 }
 
+/*
+ * Is @rq completed through ->poll()? Not once removal began: its poller may
+ * never come (a stopped process), and del_gendisk() waits for every
+ * request (ubk_release_held()).
+ */
 static bool ubk_rq_polled(struct request *rq)
 {
+	struct ubk_queue *uq = rq->mq_hctx->driver_data;
+
 	return rq->mq_hctx->type == HCTX_TYPE_POLL &&
-	       (rq->cmd_flags & REQ_POLLED);
+	       (rq->cmd_flags & REQ_POLLED) && !READ_ONCE(uq->no_poll);
 }
 
 /*
@@ -587,9 +594,8 @@ static enum blk_eh_timer_return ubk_timeout(struct request *rq)
  * Removal: complete what error injection holds. Held requests get
  * BLK_STS_TIMEOUT; delayed ones lose the rest of their delay. The cmpxchg
  * on inj_state decides a race with ->timeout() or the delay timer: exactly
- * one side completes the request. Polled requests are completed here too
- * (blk_mq_complete_request() completes them locally): a poller is not
- * guaranteed during removal.
+ * one side completes the request. A held polled request is completed here
+ * too (blk_mq_complete_request() completes it locally).
  */
 static bool ubk_release_rq(struct request *rq, void *data)
 {
@@ -604,17 +610,26 @@ static bool ubk_release_rq(struct request *rq, void *data)
 }
 
 /*
- * Complete every request held or delayed by error injection. The caller
- * has unpublished the rules for good (ubk_inj_shutdown()), so nothing new
- * is held or delayed once the queue is quiesced (a ->queue_rq() may still
- * be between its decision and the delay list until then).
+ * Complete every request held or delayed by error injection, and every
+ * polled one nobody reaped: a forced delete must not wait for a poller
+ * that may never come (a stopped process), since del_gendisk() waits for
+ * every request. The caller has unpublished the rules for good
+ * (ubk_inj_shutdown()), so nothing new is held or delayed once the queue
+ * is quiesced (a ->queue_rq() may still be between its decision and the
+ * delay list until then), and no_poll, seen by every ->queue_rq() after
+ * the quiesce, completes later polled requests at once. A poller may
+ * still reap concurrently: llist_del_all() gives each side its own.
  */
 void ubk_release_held(struct uringblk_dev *dev)
 {
 	struct request_queue *q = dev->disk->queue;
-	unsigned long flags;
+	struct blk_mq_hw_ctx *hctx;
+	unsigned long flags, i;
 	LIST_HEAD(delayed);
 
+	queue_for_each_hw_ctx(q, hctx, i)
+		WRITE_ONCE(((struct ubk_queue *)hctx->driver_data)->no_poll,
+			   true);
 	blk_mq_quiesce_queue(q);
 	hrtimer_cancel(&dev->delay_timer);
 	spin_lock_irqsave(&dev->delay_lock, flags);
@@ -623,6 +638,8 @@ void ubk_release_held(struct uringblk_dev *dev)
 	spin_unlock_irqrestore(&dev->delay_lock, flags);
 	ubk_delay_complete(&delayed);
 	blk_mq_tagset_busy_iter(&dev->tag_set, ubk_release_rq, NULL);
+	queue_for_each_hw_ctx(q, hctx, i)
+		ubk_poll(hctx, NULL);
 	blk_mq_unquiesce_queue(q);
 }
 

@@ -216,6 +216,7 @@ static inline void ubk_stat_latency(struct ubk_stats *st, enum ubk_hist_op op,
 struct ubk_queue {
 	struct uringblk_dev *dev;
 	struct llist_head poll_list;	/* requests waiting for ->poll() */
+	bool no_poll;			/* removal: complete polled ones at once */
 } ____cacheline_aligned_in_smp;
 
 /* ubk_cmd.inj_state: what error injection is doing with a started request. */

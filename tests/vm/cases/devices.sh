@@ -10,7 +10,9 @@
 #    device created; a taken --id is EEXIST;
 #  - 100 create/delete cycles with I/O: memory back to the baseline;
 #  - delete while fio runs: EBUSY (with the udevadm hint), --force: fio gets
-#    I/O errors and ends, no kernel warning;
+#    I/O errors and ends, no kernel warning; --force with the polling fio
+#    stopped (SIGSTOP) while requests wait on the poll list (completed,
+#    delayed, held): the delete returns at once;
 #  - 4 concurrent creates get distinct ids; a deleted id is reused;
 #  - an ADD_DEVICE whose answer cannot be copied is undone, and the undo
 #    spares a later device that took its index meanwhile (ucmd_raw add-undo);
@@ -218,6 +220,45 @@ wait $FIO || rc=$?
 pass "fio ended with status $rc after the forced delete"
 grep -Eq "err=|error" /tmp/fio.busy.txt && grep -E "err=|error" /tmp/fio.busy.txt | head -n 3
 [ ! -e /dev/uringblk$D ] || fail "uringblk$D still exists after delete --force"
+dmesg_clean
+
+# ---------------------------------------------------------------- a stopped poller
+# fio polls a poll queue (hipri, depth 64; --thread: SIGSTOP stops the job
+# itself, not only the parent of a forked job) and is stopped with
+# requests completed but not reaped, or delayed, or held by a timeout rule:
+# delete --force must not wait for a poller that will not come.
+for kind in plain delay held; do
+	create --capacity-mb 64 --poll-queues 1
+	D=$NEW
+	settle
+	case $kind in
+	delay) echo "delay,*,2000000,50" >/sys/block/uringblk$D/uringblk/error_inject ;;
+	held) echo "timeout,*,20" >/sys/block/uringblk$D/uringblk/error_inject ;;
+	esac
+	fio --name=poll --thread --filename=/dev/uringblk$D --ioengine=io_uring --direct=1 --hipri=1 \
+		--rw=randwrite --bs=4k --size=32M --iodepth=64 --time_based --runtime=60 \
+		--output=/tmp/fio.poll.txt >/dev/null 2>&1 &
+	FIO=$!
+	sleep 3
+	kill -STOP $FIO
+	sleep 1
+	read -r r w </sys/block/uringblk$D/inflight
+	expect_ge "requests in flight with the poller stopped ($kind)" $((r + w)) 1
+	adm delete "$D" --force >/tmp/del.out 2>&1 &
+	DP=$!
+	for _ in $(seq 60); do kill -0 $DP 2>/dev/null || break; sleep 1; done
+	if kill -0 $DP 2>/dev/null; then
+		kill -CONT $FIO
+		wait $DP
+		fail "delete --force waited for the stopped poller ($kind) for 60 s"
+	fi
+	wait $DP || { cat /tmp/del.out; fail "delete --force with the poller stopped ($kind)"; }
+	kill -CONT $FIO
+	timeout 60 tail --pid=$FIO -f /dev/null || fail "fio still runs 60 s after the forced delete ($kind)"
+	wait $FIO || true
+	[ ! -e /dev/uringblk$D ] || fail "uringblk$D still exists after delete --force"
+	pass "delete --force with the poller stopped ($kind): at once"
+done
 dmesg_clean
 
 # ---------------------------------------------------------------- concurrent creates

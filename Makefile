@@ -13,6 +13,8 @@
 #                   uringblk-bench), report in build/bench/report.{json,md,svg}
 #                   [KERNEL=6.1|6.12] [REPS=3]
 #   make perf-gate  short measurement vs the floors of bench/gate.json
+#   make torture    set-up + build + the torture test in a VM (issue #22)
+#                   [DURATION=120] [SEED=22] [KERNEL=6.12|6.1|debug]
 #   make demo       set-up + build + boot a VM, load the module, show it working
 #   make setup      install packages, kernels and initramfs (idempotent)
 #   make install    install module, tools, library, udev/systemd files, man
@@ -36,12 +38,12 @@ DEFAULT_KDIR := /usr/src/linux-headers-$(KVER_6_1)
 endif
 KDIR ?= $(DEFAULT_KDIR)
 
-.PHONY: all kmod kmod-all kmod-debug userspace check check-debug unit vm-test demo setup setup-host clean help bench perf-gate
+.PHONY: all kmod kmod-all kmod-debug userspace check check-debug unit vm-test demo setup setup-host clean help bench perf-gate torture
 
 all: $(if $(wildcard $(RUNNING_KDIR)/Makefile),kmod,kmod-all) userspace
 
 help:
-	@sed -n '3,21p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,23p' $(TOP)/Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	$(TOP)/scripts/setup.sh
@@ -125,6 +127,19 @@ bench: setup
 perf-gate: $(BUILD)/kernels.env
 	$(MAKE) --no-print-directory kmod-all userspace
 	$(TOP)/bench/gate.sh
+
+# The torture test (tests/vm/cases/torture.sh, tests/vm/tools/torture.cpp):
+# every actor at once for DURATION seconds from SEED, on KERNEL (6.12 unless
+# given: the bench's default of KERNEL is not this one's). The guest's
+# timeout leaves room for the boot, the unload and (debug) kmemleak.
+DURATION ?= 120
+SEED ?= 22
+TORTURE_KERNEL = $(if $(filter command line environment,$(origin KERNEL)),$(KERNEL),6.12)
+torture: setup
+	$(MAKE) --no-print-directory kmod-all $(if $(filter debug,$(TORTURE_KERNEL)),kmod-debug) userspace
+	$(TOP)/tests/vm/run --kernel $(TORTURE_KERNEL) --timeout $$(($(DURATION) + 1500)) -- \
+		env UBK_BIN=$(BUILD)/cmake/bin TORTURE_DURATION=$(DURATION) TORTURE_SEED=$(SEED) \
+		$(TOP)/tests/vm/cases/torture.sh
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/cmake $(BUILD)/vm

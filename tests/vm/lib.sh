@@ -201,3 +201,33 @@ mem_avail_kb() {
 	pcp=$(awk '$1 == "count:" { s += $2 } END { print s + 0 }' /proc/zoneinfo)
 	echo $(($(meminfo_kb MemAvailable) + pcp * $(getconf PAGESIZE) / 1024))
 }
+
+# ---- fault injection on the debug kernel ----
+FI=/sys/kernel/debug
+
+# fi_write NAME VALUE: one fault-injection knob under $FI.
+fi_write() { printf '%s\n' "$2" >"$FI/$1" || fail "cannot write '$2' to $FI/$1"; }
+
+# fi_setup_nowait_module: failslab and fail_page_alloc armed at probability
+# 0 for tasks with make-it-fail (task filter), non-sleeping allocations only
+# (GFP_NOWAIT / GFP_ATOMIC), made from the module's code (the stack filter
+# from the kernel's end to the top of the module area). Set a
+# probability to open a window, back to 0 to close it.
+fi_setup_nowait_module() {
+	[ -d $FI/fail_page_alloc ] ||
+		fail "no fault injection in this kernel ($KVER): run on the debug kernel (tests/vm/run --kernel debug)"
+	local a kend
+	kend=$(awk 'NF == 3 && $1 > m { m = $1 } END { print m }' /proc/kallsyms)
+	for a in failslab fail_page_alloc; do
+		fi_write $a/probability 0
+		fi_write $a/interval 1
+		fi_write $a/times -1
+		fi_write $a/verbose 0
+		fi_write $a/task-filter Y
+		fi_write $a/ignore-gfp-wait Y
+		fi_write $a/require-start 0x$kend
+		fi_write $a/require-end 0xffffffffff000000
+	done
+	fi_write fail_page_alloc/ignore-gfp-highmem Y
+	fi_write fail_page_alloc/min-order 0
+}

@@ -12,23 +12,7 @@
 # case tested nothing. Rounds: UBK_PD_ROUNDS (default 12).
 . "$(dirname "$0")/../lib.sh"
 need_admin
-D=/sys/kernel/debug
-[ -d $D/fail_page_alloc ] ||
-	fail "no fault injection in this kernel ($KVER): run on the debug kernel (tests/vm/run --kernel debug)"
-wr() { printf '%s\n' "$2" >"$D/$1" || fail "cannot write '$2' to $D/$1"; }
-kend=$(awk 'NF == 3 && $1 > m { m = $1 } END { print m }' /proc/kallsyms)
-for a in failslab fail_page_alloc; do
-	wr $a/probability 0
-	wr $a/interval 1
-	wr $a/times -1
-	wr $a/verbose 0
-	wr $a/task-filter Y
-	wr $a/ignore-gfp-wait Y			# only GFP_NOWAIT / GFP_ATOMIC fail
-	wr $a/require-start 0x$kend		# the module's call sites only
-	wr $a/require-end 0xffffffffff000000
-done
-wr fail_page_alloc/ignore-gfp-highmem Y
-wr fail_page_alloc/min-order 0
+fi_setup_nowait_module
 
 insmod "$UBK_KO" nr_devices=0 power_loss=1 || fail "insmod nr_devices=0 power_loss=1"
 ROUNDS=${UBK_PD_ROUNDS:-12}
@@ -40,14 +24,14 @@ for r in $(seq "$ROUNDS"); do
 	udevadm settle 2>/dev/null || true
 	dd if=/dev/urandom of=$dev bs=1M count=32 oflag=direct conv=fsync status=none
 	blkdiscard -o 0 -l $((32 << 20)) $dev
-	wr fail_page_alloc/probability 100
+	fi_write fail_page_alloc/probability 100
 	( echo 1 >/proc/self/make-it-fail
 	  exec "$UBK_ADMIN" power-cut uringblk$id >/tmp/cut.$r 2>&1 ) &
 	cpid=$!
 	sleep "0.$((r % 5 + 1))"
 	"$UBK_ADMIN" delete "$id" --force >/tmp/del.$r 2>&1 || { cat /tmp/del.$r; fail "delete --force racing a cut"; }
 	if wait $cpid; then cut_ok=$((cut_ok + 1)); else cut_err=$((cut_err + 1)); fi
-	wr fail_page_alloc/probability 0
+	fi_write fail_page_alloc/probability 0
 	[ ! -e $dev ] || fail "$dev still exists after delete --force"
 done
 echo "cuts that finished: $cut_ok, that failed with an errno: $cut_err"

@@ -33,9 +33,16 @@ rc=0
 "$TORTURE" --duration "$DURATION" --seed "$SEED" ${TORTURE_ARGS:-} || rc=$?
 [ -d $FI/fail_page_alloc ] && { fi_write fail_page_alloc/probability 0; fi_write failslab/probability 0; }
 if [ "$rc" != 0 ]; then
-	# The blocked tasks and the end of the kernel log, for a hang.
+	# The blocked tasks and the end of the kernel log, for a hang; blk-mq's
+	# view of each queue (a request in a dispatch list waits for a queue
+	# run; a busy tag without one is the driver's).
 	echo w >/proc/sysrq-trigger 2>/dev/null || true
 	dmesg | tail -n 150
+	for f in /sys/kernel/debug/block/uringblk*/state \
+		/sys/kernel/debug/block/uringblk*/hctx*/{state,dispatch,busy,tags,dispatched,queued,run}; do
+		[ -r "$f" ] && printf '%s:\n%s\n' "$f" "$(head -c 4096 "$f")"
+	done
+	cat /sys/block/uringblk*/inflight 2>/dev/null
 	fail "torture failed (exit $rc, seed $SEED)"
 fi
 

@@ -4,6 +4,7 @@
 //
 //   torture [--duration S] [--seed N] [--io-actors N] [--region-kb K]
 //           [--max-extra N] [--no-inject] [--no-power] [--no-lifecycle]
+//           [--set-params max_sectors,write_cache,inject_reset|none]
 //           [--no-memory] [-o text|json] [DEVICE...]
 //
 // DEVICEs (default: every /dev/uringblkN present at start) must be fresh: the
@@ -109,6 +110,8 @@ struct Opts {
 	unsigned max_extra = 2;
 	double hang_s = 120;
 	bool inject = true, power = true, lifecycle = true, memory = true;
+	// What the lifecycle actor's SET_PARAMS may change.
+	std::vector<std::string> set_params{"max_sectors", "write_cache", "inject_reset"};
 	std::string output = "text";
 	std::vector<std::string> devices;
 };
@@ -1247,7 +1250,7 @@ public:
 				add();
 			else if (p < 45)
 				del();
-			else if (p < 65)
+			else if (p < 65 && !sh_.o.set_params.empty())
 				set_params();
 			else
 				read_sysfs();
@@ -1373,14 +1376,17 @@ private:
 			return;
 		Dev &d = *v[rnd(v.size())];
 		uringblk::SetParams s{};
-		const std::uint64_t p = rnd(100);
+		const auto &kinds = sh_.o.set_params;
+		const std::string &kind = kinds[rnd(kinds.size())];
+		if (kind == "none")
+			return;
 		std::string what;
-		if (p < 50) {
+		if (kind == "max_sectors") {
 			const unsigned hw = unsigned(d.max_io >> 10), unit = std::max(4U, d.lbs / 1024);
 			s.mask = URINGBLK_SET_MAX_SECTORS_KB;
 			s.max_sectors_kb = std::max(unit, unsigned(rnd(hw / unit + 1)) * unit);
 			what = cat("max_sectors_kb ", s.max_sectors_kb);
-		} else if (p < 75) {
+		} else if (kind == "write_cache") {
 			// Write-through is a FLUSH, and every write in it durable: for
 			// the oracle a FLUSH in flight while it lasts.
 			s.mask = URINGBLK_SET_WRITE_CACHE;
@@ -1804,6 +1810,10 @@ int main(int argc, char **argv)
 	app.add_flag("!--no-inject", o.inject, "no injection actor");
 	app.add_flag("!--no-power", o.power, "no power actor");
 	app.add_flag("!--no-lifecycle", o.lifecycle, "no lifecycle actor");
+	app.add_option("--set-params", o.set_params,
+		       "what the lifecycle actor's SET_PARAMS may change (none: no SET_PARAMS)")
+		->delimiter(',')
+		->check(CLI::IsMember({"max_sectors", "write_cache", "inject_reset", "none"}));
 	app.add_flag("!--no-memory", o.memory, "no memory actor");
 	app.add_option("-o,--output", o.output, "text or json")->check(CLI::IsMember({"text", "json"}));
 	app.add_option("devices", o.devices, "uringblk devices (default: all)");

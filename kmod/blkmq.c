@@ -235,10 +235,8 @@ static __always_inline blk_status_t ubk_execute_alloc(struct uringblk_dev *dev,
  * never come (a stopped process), and del_gendisk() waits for every
  * request (ubk_release_held()).
  */
-static bool ubk_rq_polled(struct request *rq)
+static bool ubk_rq_polled(const struct ubk_queue *uq, struct request *rq)
 {
-	struct ubk_queue *uq = rq->mq_hctx->driver_data;
-
 	return rq->mq_hctx->type == HCTX_TYPE_POLL &&
 	       (rq->cmd_flags & REQ_POLLED) && !READ_ONCE(uq->no_poll);
 }
@@ -256,7 +254,7 @@ static __always_inline void ubk_finish(struct ubk_queue *uq,
 {
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 
-	if (ubk_rq_polled(rq)) {
+	if (ubk_rq_polled(uq, rq)) {
 		cmd->status = st;
 		llist_add(&cmd->node, &uq->poll_list);
 		return;
@@ -295,7 +293,7 @@ static void ubk_complete_late(struct request *rq)
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct ubk_queue *uq = rq->mq_hctx->driver_data;
 
-	if (ubk_rq_polled(rq))
+	if (ubk_rq_polled(uq, rq))
 		llist_add(&cmd->node, &uq->poll_list);
 	else
 		blk_mq_complete_request(rq);

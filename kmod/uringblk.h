@@ -32,8 +32,13 @@
 
 #define UBK_MINORS		16	/* whole disk + 15 partitions */
 
-/* Queue limits that are not module parameters (spec 4.3). */
-#define UBK_MAX_SEGMENTS	128
+/*
+ * Queue limits that are not module parameters (spec 4.3). 256 segments, the
+ * top of the spec's range, is BIO_MAX_VECS: a one-bio direct I/O never has to
+ * be split for its segment count. Before 6.5 a polled bio is REQ_NOWAIT, and
+ * one that needs a split fails with EAGAIN at every retry (docs/kernels.md).
+ */
+#define UBK_MAX_SEGMENTS	256
 #define UBK_MAX_SEGMENT_SIZE	(1U << 20)
 
 /* Emulated CHS geometry: 64 heads, 32 sectors per track. */

@@ -51,7 +51,7 @@ expect_ge "parameter poll_queues (enable_poll=1)" "$(param poll_queues)" 1
 expect_eq "queue/logical_block_size" "$(ubk_qattr logical_block_size)" 512
 expect_ge "queue/physical_block_size" "$(ubk_qattr physical_block_size)" 512
 expect_eq "queue/max_hw_sectors_kb" "$(ubk_qattr max_hw_sectors_kb)" 4096
-expect_eq "queue/max_segments (spec 4.3)" "$(ubk_qattr max_segments)" 128
+expect_eq "queue/max_segments (spec 4.3: 256, the top of its range)" "$(ubk_qattr max_segments)" 256
 expect_eq "queue/max_segment_size (spec 4.3)" "$(ubk_qattr max_segment_size)" $MiB
 expect_ge "queue/discard_granularity" "$(ubk_qattr discard_granularity)" 512
 expect_ge "queue/discard_max_bytes" "$(ubk_qattr discard_max_bytes)" $MiB

@@ -49,6 +49,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,6 +58,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -101,6 +103,22 @@ using vmtool::UsageError;
 using Clock = std::chrono::steady_clock;
 using Tag = std::uint64_t; // 0: zeroes; else the write that filled the block
 namespace fs = std::filesystem;
+
+// Before 6.5 a polled direct-I/O bio is REQ_NOWAIT, and one that has to be
+// split (larger than max_sectors_kb) is retried by io-wq forever: a kernel
+// bug, not the driver's (docs/kernels.md, "Kernel bugs users meet"). There
+// polled requests stay within kOldPollCap and SET_PARAMS never sets
+// max_sectors_kb below it.
+constexpr std::uint64_t kOldPollCap = 128 << 10;
+
+bool polled_split_hangs()
+{
+	utsname u{};
+	unsigned major = 0, minor = 0;
+	if (uname(&u) != 0 || std::sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return true;
+	return major < 6 || (major == 6 && minor < 5);
+}
 
 struct Opts {
 	double duration = 120;
@@ -241,6 +259,7 @@ using DevPtr = std::shared_ptr<Dev>;
 // The state of the run every actor sees.
 struct Shared {
 	Opts o;
+	const bool old_poll = polled_split_hangs();
 	std::atomic<bool> stop{false};
 	std::atomic<bool> failed{false};
 	std::mutex fail_mu;
@@ -689,10 +708,11 @@ private:
 		bool done = false;
 	};
 
-	std::uint64_t io_blocks(const Mine &m)
+	std::uint64_t io_blocks(const Mine &m, bool polled = false)
 	{
+		const std::uint64_t cap = polled && sh_.old_poll ? kOldPollCap : kBuf / 2;
 		const std::uint64_t maxb = std::max<std::uint64_t>(1, std::min<std::uint64_t>(
-			{m.d->max_io, kBuf / 2, m.nblk * m.d->lbs / 2}) / m.d->lbs);
+			{m.d->max_io, cap, m.nblk * m.d->lbs / 2}) / m.d->lbs);
 		const std::uint64_t p = rnd(100);
 		if (p < 30)
 			return 1;
@@ -721,7 +741,7 @@ private:
 		std::vector<Io> ios;
 		std::uint64_t used = 0;
 		for (unsigned k = 0; k < qd * 2 && ios.size() < qd; k++) {
-			std::uint64_t n = io_blocks(m);
+			std::uint64_t n = io_blocks(m, polled);
 			std::uint64_t first = rnd(m.nblk - std::min(n, m.nblk) + 1);
 			n = std::min(n, m.nblk - first);
 			if (used + n * lbs > kBuf)
@@ -1383,8 +1403,9 @@ private:
 		std::string what;
 		if (kind == "max_sectors") {
 			const unsigned hw = unsigned(d.max_io >> 10), unit = std::max(4U, d.lbs / 1024);
+			const unsigned floor = sh_.old_poll ? std::min(hw, unsigned(kOldPollCap >> 10)) : unit;
 			s.mask = URINGBLK_SET_MAX_SECTORS_KB;
-			s.max_sectors_kb = std::max(unit, unsigned(rnd(hw / unit + 1)) * unit);
+			s.max_sectors_kb = std::max(floor, unsigned(rnd(hw / unit + 1)) * unit);
 			what = cat("max_sectors_kb ", s.max_sectors_kb);
 		} else if (kind == "write_cache") {
 			// Write-through is a FLUSH, and every write in it durable: for

@@ -645,6 +645,37 @@ struct Tester {
 			check(x, "ADD_DEVICE payload_len 79", URINGBLK_IOC_ADD_DEVICE, a, -EINVAL);
 			uringblk_cmd sp = valid(x, URINGBLK_UCMD_SET_PARAMS);
 			check(x, "SET_PARAMS payload_len 0", URINGBLK_IOC_SET_PARAMS, sp, -EINVAL);
+			// ABI 1.2: the power commands' payloads. POWER_CUT takes its 16
+			// bytes plus whole 8-byte change numbers, at most
+			// URINGBLK_PL_MAX_DROP of them; the others their exact size.
+			// None of these may cut, mark or arm anything. The payload
+			// itself is valid (zeroes: cut ALL, mark 0, disarm), so a
+			// missing length check answers 0 or ENODATA, never EINVAL.
+			const uint32_t pcut = sizeof(uringblk_power_cut);
+			const struct {
+				const char *what;
+				uint32_t op, ioc, len;
+			} bad_pl[] = {
+				{"POWER_MARK payload_len -1", URINGBLK_UCMD_POWER_MARK,
+				 URINGBLK_IOC_POWER_MARK, sizeof(uringblk_power_mark) - 1},
+				{"POWER_ARM payload_len +8", URINGBLK_UCMD_POWER_ARM,
+				 URINGBLK_IOC_POWER_ARM, sizeof(uringblk_power_arm) + 8},
+				{"POWER_CUT payload_len 15", URINGBLK_UCMD_POWER_CUT,
+				 URINGBLK_IOC_POWER_CUT, pcut - 1},
+				{"POWER_CUT payload_len 16+4", URINGBLK_UCMD_POWER_CUT,
+				 URINGBLK_IOC_POWER_CUT, pcut + 4},
+				{"POWER_CUT 65 change numbers", URINGBLK_UCMD_POWER_CUT,
+				 URINGBLK_IOC_POWER_CUT,
+				 uint32_t(pcut + (URINGBLK_PL_MAX_DROP + 1) * sizeof(__u64))},
+			};
+			for (const auto &b : bad_pl) {
+				uringblk_cmd pc = valid(x, b.op);
+				pc.hdr.payload_len = b.len;
+				arena.poison();
+				std::memset(arena.rw, 0, b.len);
+				expect_res(std::string(xname(x)) + " " + b.what, send(x, b.ioc, pc),
+					   -EINVAL);
+			}
 			if (x == Xport::IoctlBlk) {
 				uringblk_cmd l = valid(x, URINGBLK_UCMD_LIST_DEVICES);
 				check(x, "LIST_DEVICES on the block device", URINGBLK_IOC_LIST_DEVICES, l,

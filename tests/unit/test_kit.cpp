@@ -2,12 +2,21 @@
 // userspace/kit: checked number parsing, the pattern, and the VM tools' use of it.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <array>
+#include <chrono>
 #include <cstddef>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include <uringblk/kit/errors.hpp>
+#include <uringblk/kit/interrupt.hpp>
 #include <uringblk/kit/parse.hpp>
 #include <uringblk/kit/pattern.hpp>
 
@@ -34,8 +43,8 @@ TEST_CASE("kit::parse_size: suffixes, and no value that wraps", "[kit]") {
   CHECK(parse_size("1t", "s") == 1ull << 40);
   CHECK(parse_size("0x1000", "s") == 4096);
   CHECK(parse_size("010", "s") == 10);
-  for (const char *bad : {"", "k", "-1", "-1k", "4q", "17179869184G", "16777216T",
-                          "18446744073709551616", "4 k"})
+  for (const char *bad :
+       {"", "k", "-1", "-1k", "4q", "17179869184G", "16777216T", "18446744073709551616", "4 k"})
     CHECK_THROWS_AS(parse_size(bad, "s"), UsageError);
   CHECK_THROWS_AS(parse_size("65m", "s", 64ull << 20), UsageError);
   CHECK(parse_size("64m", "s", 64ull << 20) == 64ull << 20);
@@ -72,6 +81,86 @@ TEST_CASE("kit::cli validators check and convert", "[kit]") {
     a.add_option("--t", t)->check(cli::seconds(0, 60));
     CHECK_THROWS_AS(a.parse(bad, false), CLI::ValidationError);
   }
+}
+
+TEST_CASE("kit::cli::parse names extra arguments in the order given", "[kit]") {
+  auto extras = [](std::vector<std::string_view> args) {
+    CLI::App app;
+    std::string mode;
+    app.add_option("mode", mode);
+    app.add_flag("-v");
+    try {
+      cli::parse(app, args);
+    } catch (const UsageError &e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(extras({"iops", "a", "-v", "b", "c"}) == "unexpected arguments: a b c");
+  CHECK(extras({"iops", "x"}) == "unexpected argument: x");
+  CHECK(extras({"iops"}) == "no error");
+}
+
+namespace {
+// Runs body in a child process; its wait status.
+template <class F> int in_child(F body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    body();
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+} // namespace
+
+TEST_CASE("kit interrupt: the first SIGINT/SIGTERM sets the flag, a later second one kills",
+          "[kit]") {
+  // A child each: the handlers and the flag are process-wide.
+  int st = in_child([] {
+    catch_interrupts();
+    if (interrupted() || interrupt_name() != "")
+      ::_exit(10);
+    ::raise(SIGINT);
+    if (!interrupted() || interrupt_signal() != SIGINT || interrupt_name() != "SIGINT")
+      ::_exit(11);
+    try {
+      throw_if_interrupted();
+      ::_exit(12);
+    } catch (const Interrupted &e) {
+      if (std::string_view(e.what()) != "interrupted by SIGINT")
+        ::_exit(13);
+    }
+    ::raise(SIGTERM); // at once: the same interruption (timeout(1) sends it twice)
+    if (interrupt_signal() != SIGINT)
+      ::_exit(14);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::raise(SIGINT); // a second Ctrl-C: the default action
+    ::_exit(15);
+  });
+  CHECK(WIFSIGNALED(st));
+  CHECK((WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st)) == SIGINT);
+
+  st = in_child([] {
+    catch_interrupts();
+    ::raise(SIGTERM);
+    ::_exit(interrupt_name() == "SIGTERM" ? 0 : 20);
+  });
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 0);
+
+  // Ignored by the parent (a background job): SIGINT stays ignored.
+  st = in_child([] {
+    ::signal(SIGINT, SIG_IGN);
+    catch_interrupts();
+    ::raise(SIGINT);
+    ::_exit(interrupted() ? 30 : 0);
+  });
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 0);
+  CHECK(kExitInterrupted == 130);
+  CHECK(kExitUsage == 2);
 }
 
 TEST_CASE("kit pattern: offset-keyed, sub-ranges agree, mismatches found", "[kit]") {

@@ -133,11 +133,15 @@ void parse(CLI::App &app, std::span<const std::string_view> args) {
   std::vector<std::string> argv(args.rbegin(), args.rend()); // CLI11 takes them reversed
   try {
     app.parse(argv);
-  } catch (const CLI::ParseError &e) {
-    std::string msg = e.what();
-    if (dynamic_cast<const CLI::ExtrasError *>(&e))
-      msg = "unexpected argument:" + msg.substr(msg.find(':') + 1);
+  } catch (const CLI::ExtrasError &) {
+    // CLI11's message lists them last to first; name them in the order given.
+    const std::vector<std::string> extra = app.remaining();
+    std::string msg = extra.size() > 1 ? "unexpected arguments:" : "unexpected argument:";
+    for (const std::string &a : extra)
+      msg += " " + a;
     throw UsageError(msg);
+  } catch (const CLI::ParseError &e) {
+    throw UsageError(e.what());
   }
 }
 

@@ -3,7 +3,8 @@
 //   Failure    a check or an operation failed   (exit 1, or "FAIL <mode>: ...")
 //   UsageError a bad command line or an unusable target (exit 2)
 //   Skip       the check does not apply here     ("SKIP <mode>: ...")
-// and cat(), which builds a message from anything that has operator<<.
+// the exit statuses of the tools, and cat(), which builds a message from anything that has
+// operator<<.
 #pragma once
 
 #include <sstream>
@@ -11,6 +12,12 @@
 #include <string>
 
 namespace uringblk::kit {
+
+/// The exit statuses of uringblk-bench and uringblk_test (the table in their man pages).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;        ///< a check, the set-up or an I/O failed
+inline constexpr int kExitUsage = 2;         ///< the command line, or values the device refuses
+inline constexpr int kExitInterrupted = 130; ///< SIGINT/SIGTERM (kit/interrupt.hpp)
 
 struct Failure : std::runtime_error {
   using std::runtime_error::runtime_error;

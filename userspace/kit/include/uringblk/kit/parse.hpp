@@ -38,7 +38,8 @@ std::uint64_t seconds_to_ns(double s) noexcept;
 
 namespace cli {
 /// app.parse(args) (args without argv[0]); every CLI11 parse error becomes a UsageError with
-/// CLI11's message ("unexpected argument: X" for an extra one).
+/// CLI11's message, except for extra arguments: "unexpected argument: X" ("unexpected
+/// arguments: X Y", in the order given).
 void parse(CLI::App &app, std::span<const std::string_view> args);
 
 /// CLI11 transforms: check the value with the rules above and replace it by its plain decimal

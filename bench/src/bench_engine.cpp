@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include <uringblk/kit/interrupt.hpp>
 #include <uringblk/kit/parse.hpp>
 #include <uringblk/kit/ring.hpp>
 
@@ -152,8 +153,9 @@ public:
     while (true) {
       std::uint64_t now = mono_ns();
       if (!stop) {
-        if (abort.load(std::memory_order_relaxed) || (!count_mode && now >= clk.end_ns))
-          stop = true;
+        if (abort.load(std::memory_order_relaxed) || kit::interrupted() ||
+            (!count_mode && now >= clk.end_ns))
+          stop = true; // Ctrl-C: at the next completion, then drain
       }
       while (!stop && !free_.empty()) {
         io_uring_sqe *sqe = io_uring_get_sqe(ring);
@@ -324,29 +326,34 @@ Target open_target(const Options &o) {
     throw RunError(msg);
   }
   if (o.bs % t.lbs)
-    throw RunError("--bs " + std::to_string(o.bs) +
-                   " is not a multiple of the logical block size " + std::to_string(t.lbs) +
-                   " of " + o.device);
+    throw UsageError("--bs " + std::to_string(o.bs) +
+                     " is not a multiple of the logical block size " + std::to_string(t.lbs) +
+                     " of " + o.device);
   if (o.offset % t.lbs)
-    throw RunError("--offset " + std::to_string(o.offset) +
-                   " is not a multiple of the logical block size " + std::to_string(t.lbs) +
-                   " of " + o.device);
+    throw UsageError("--offset " + std::to_string(o.offset) +
+                     " is not a multiple of the logical block size " + std::to_string(t.lbs) +
+                     " of " + o.device);
   if (o.offset >= t.size)
-    throw RunError("--offset " + std::to_string(o.offset) + " is not below the size " +
-                   std::to_string(t.size) + " of " + o.device);
+    throw UsageError("--offset " + std::to_string(o.offset) + " is not below the size " +
+                     std::to_string(t.size) + " of " + o.device);
   t.region_size = o.size.value_or(t.size - o.offset);
   if (t.region_size > t.size - o.offset)
-    throw RunError("--offset + --size (" + std::to_string(o.offset + t.region_size) +
-                   ") exceeds the size " + std::to_string(t.size) + " of " + o.device);
+    throw UsageError("--offset + --size (" + std::to_string(o.offset + t.region_size) +
+                     ") exceeds the size " + std::to_string(t.size) + " of " + o.device);
   if (t.region_size < o.bs)
-    throw RunError("the region (" + std::to_string(t.region_size) + " bytes) is smaller than --bs");
+    throw UsageError("the region (" + std::to_string(t.region_size) +
+                     " bytes) is smaller than --bs");
   return t;
 }
 
+void check_points(const Options &o, const Target &t, std::span<const Point> points) {
+  for (const Point &pt : points)
+    if (!is_random(o.rw) && t.region_size / o.bs < pt.threads)
+      throw UsageError("the region holds fewer blocks than threads (" + std::to_string(pt.threads) +
+                       "): sequential I/O needs one stripe per thread");
+}
+
 PointResult run_point(const Options &o, const Target &t, Point pt, bool progress) {
-  if (!is_random(o.rw) && t.region_size / o.bs < pt.threads)
-    throw RunError("the region holds fewer blocks than threads (" + std::to_string(pt.threads) +
-                   "): sequential I/O needs one stripe per thread");
   const unsigned n = pt.threads;
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<WorkerOut> outs(n);
@@ -382,7 +389,7 @@ PointResult run_point(const Options &o, const Target &t, Point pt, bool progress
   }
 
   sync.arrive_and_wait(); // setup done
-  if (failed.load())
+  if (failed.load() || kit::interrupted())
     abort.store(true);
   clk.start_ns = mono_ns();
   // --time and --ramp are at most kMaxSeconds: no deadline overflows.
@@ -441,6 +448,7 @@ PointResult run_point(const Options &o, const Target &t, Point pt, bool progress
   r.elapsed_s = static_cast<double>(last - clk.ramp_end_ns) / 1e9;
   r.user_s = cpu1.user_s - cpu0.user_s;
   r.sys_s = cpu1.sys_s - cpu0.sys_s;
+  r.interrupted = kit::interrupted();
   return r;
 }
 

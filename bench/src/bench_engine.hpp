@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -27,10 +28,16 @@ struct Target : uringblk::kit::Target {
 };
 
 // Opens opts.device O_DIRECT (a block device for a write benchmark also O_EXCL, unless
-// --allow-mounted-write) and resolves/validates the region against it.
+// --allow-mounted-write; RunError when it cannot) and resolves/validates the region against it
+// (UsageError: options the device cannot take).
 Target open_target(const Options &opts);
 
-// Runs one point; `progress` draws the one-line display on stderr.
+// UsageError unless every point fits the region (sequential I/O: one stripe per thread).
+void check_points(const Options &opts, const Target &target, std::span<const Point> points);
+
+// Runs one point; `progress` draws the one-line display on stderr. On SIGINT/SIGTERM
+// (kit/interrupt.hpp) it stops at the next completion and returns what it measured, marked
+// interrupted.
 PointResult run_point(const Options &opts, const Target &target, Point point, bool progress);
 
 } // namespace uringblk::bench

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
@@ -31,6 +32,8 @@ MODE: latency (QD1, randread 4k) | iops (randread 4k qd32) | bandwidth (read 64k
                            benchmark opens a block device O_EXCL and refuses one in use)
   --seed N  -o, --output normal|json (human = normal)  --no-progress  -q, --quiet
   -h, --help  --version
+Exit status: 0 ok, 1 setup or I/O error, 2 usage error (also values the device cannot take),
+130 interrupted (Ctrl-C: what finished is printed, JSON "interrupted": true).
 )";
 
 std::uint64_t parse_u64(std::string_view s, std::string_view what) {
@@ -77,6 +80,31 @@ Rw parse_rw(std::string_view s) {
   if (s == "write")
     return Rw::write;
   throw UsageError("--rw: expected randread|randwrite|read|write, got '" + std::string(s) + "'");
+}
+
+// A --batch-submit/--batch-complete above the queue depth of a point runs at that depth
+// (batch_submit_for()): say so. The settings show the effective value.
+void clamp_notes(Options &o) {
+  std::vector<std::uint32_t> depths{o.qd}; // the queue depths of the points
+  if (o.mode == Mode::scaling)
+    depths.insert(depths.end(), o.depths.begin(), o.depths.end());
+  std::sort(depths.begin(), depths.end());
+  depths.erase(std::unique(depths.begin(), depths.end()), depths.end());
+  for (auto [name, v] : {std::pair{"--batch-submit", o.batch_submit},
+                         std::pair{"--batch-complete", o.batch_complete}}) {
+    std::string below;
+    for (auto d : depths)
+      if (d < v)
+        below += (below.empty() ? "" : ",") + std::to_string(d);
+    if (below.empty())
+      continue;
+    if (depths.size() == 1)
+      o.warnings.push_back(
+          kit::cat(name, " ", v, " is above the queue depth ", below, ": using ", below));
+    else
+      o.warnings.push_back(kit::cat(name, " ", v, " is above the queue depth of the points at ",
+                                    below, ": each of them uses its queue depth"));
+  }
 }
 
 } // namespace
@@ -127,6 +155,8 @@ double parse_seconds(std::string_view s, std::string_view what) {
 
 std::vector<std::uint32_t> parse_list(std::string_view s, std::string_view what, std::uint32_t lo,
                                       std::uint32_t hi) {
+  if (s.empty())
+    throw UsageError(std::string(what) + ": empty list (give at least one value: 1,4,16)");
   std::vector<std::uint32_t> out;
   while (true) {
     auto comma = s.find(',');
@@ -165,7 +195,8 @@ Options parse_options(std::span<const std::string_view> args) {
   CLI::Option *qd_opt = app.add_option("--qd", qd_v)->transform(kcli::uint(1, kMaxQd));
   app.add_option("--threads", o.threads)->transform(kcli::uint(1, kMaxThreads));
   CLI::Option *time_opt = app.add_option("--time", o.time_s)->check(kcli::seconds(0, kMaxSeconds));
-  CLI::Option *count_opt = app.add_option("--count", o.count)->transform(kcli::size(0, kit::kU64Max));
+  CLI::Option *count_opt =
+      app.add_option("--count", o.count)->transform(kcli::size(0, kit::kU64Max));
   app.add_option("--ramp", o.ramp_s)->check(kcli::seconds(0, kMaxSeconds));
   CLI::Option *size_opt = app.add_option("--size", size_v)->transform(kcli::size(0, kit::kU64Max));
   app.add_option("--offset", o.offset)->transform(kcli::size(0, kit::kU64Max));
@@ -175,8 +206,8 @@ Options parse_options(std::span<const std::string_view> args) {
   flag("--sqpoll", o.sqpoll);
   app.add_option("--batch-submit", o.batch_submit)->transform(kcli::uint(1, kMaxQd));
   app.add_option("--batch-complete", o.batch_complete)->transform(kcli::uint(1, kMaxQd));
-  app.add_option("--depths", depths_s);
-  app.add_option("--thread-list", thread_list_s);
+  CLI::Option *depths_opt = app.add_option("--depths", depths_s);
+  CLI::Option *thread_list_opt = app.add_option("--thread-list", thread_list_s);
   app.add_option("--seed", o.seed)->transform(kcli::uint(0, kit::kU64Max));
   app.add_option("-o,--output", output_s);
   bool no_progress = false;
@@ -197,10 +228,11 @@ Options parse_options(std::span<const std::string_view> args) {
     qd = qd_v;
   if (*size_opt)
     o.size = size_v;
-  if (!depths_s.empty())
+  if (*depths_opt)
     o.depths = parse_list(depths_s, "--depths", 1, kMaxQd);
-  if (!thread_list_s.empty())
+  if (*thread_list_opt)
     o.thread_list = parse_list(thread_list_s, "--thread-list", 1, kMaxThreads);
+  o.thread_list_given = !o.thread_list.empty();
   if (output_s == "json")
     o.output = Output::json;
   else if (output_s.empty() || output_s == "human" || output_s == "normal")
@@ -269,7 +301,27 @@ Options parse_options(std::span<const std::string_view> args) {
   } else if (o.time_s <= 0) {
     throw UsageError("--time: must be > 0");
   }
+  clamp_notes(o);
   return o;
+}
+
+std::vector<std::string> plan_warnings(const Options &o, unsigned online_cpus) {
+  if (o.mode != Mode::scaling)
+    return {};
+  const unsigned cap = std::max(1u, online_cpus);
+  std::string dropped;
+  for (auto t : o.thread_list)
+    if (t > cap)
+      dropped += (dropped.empty() ? "" : ",") + std::to_string(t);
+  if (dropped.empty())
+    return {};
+  std::string list;
+  for (auto t : o.thread_list)
+    list += (list.empty() ? "" : ",") + std::to_string(t);
+  const std::string what =
+      o.thread_list_given ? "--thread-list " + list : "the default thread list " + list;
+  return {
+      kit::cat("scaling: skipping ", dropped, " of ", what, " (above the ", cap, " online CPUs)")};
 }
 
 std::vector<Point> plan_points(const Options &o, unsigned online_cpus) {

@@ -55,9 +55,10 @@ struct Options {
   Output output = Output::human;
   bool progress = true;
   bool quiet = false;
-  bool allow_mounted_write = false; // write benchmarks: do not claim the device O_EXCL
+  bool allow_mounted_write = false;       // write benchmarks: do not claim the device O_EXCL
   std::vector<std::uint32_t> depths;      // scaling: queue depth sweep
   std::vector<std::uint32_t> thread_list; // scaling: thread sweep (before CPU capping)
+  bool thread_list_given = false;         // --thread-list was given (else the default list)
   bool help = false;
   bool version = false;
   std::vector<std::string> warnings; // non-fatal notes for stderr (e.g. latency forces qd 1)
@@ -77,7 +78,7 @@ struct Point {
 std::uint64_t parse_size(std::string_view s, std::string_view what);
 // A non-negative decimal number of seconds ("5", "0.5"), at most kMaxSeconds.
 double parse_seconds(std::string_view s, std::string_view what);
-// "1,4,16" -> {1, 4, 16}, each in [lo, hi].
+// "1,4,16" -> {1, 4, 16}, each in [lo, hi]; an empty list is a UsageError.
 std::vector<std::uint32_t> parse_list(std::string_view s, std::string_view what, std::uint32_t lo,
                                       std::uint32_t hi);
 
@@ -90,6 +91,8 @@ void check_measured(std::span<const PointResult> results);
 
 // The sweep (or single point) the options describe; online_cpus caps the scaling thread list.
 std::vector<Point> plan_points(const Options &o, unsigned online_cpus);
+// The warnings plan_points() owes the user: the thread counts it skips, named as given.
+std::vector<std::string> plan_warnings(const Options &o, unsigned online_cpus);
 
 std::string_view usage_text() noexcept;
 

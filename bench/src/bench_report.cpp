@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "bench_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -35,10 +36,11 @@ nlohmann::ordered_json result_json(const PointResult &r) {
                  {"p99", us(r.lat.percentile(99))}, {"p99_9", us(r.lat.percentile(99.9))},
                  {"max", us(r.lat.max())}};
   j["cpu"] = {{"user_s", r.user_s}, {"sys_s", r.sys_s}, {"us_per_io", r.cpu_us_per_io()}};
+  j["interrupted"] = r.interrupted;
   return j;
 }
 
-nlohmann::ordered_json report_json(const RunInfo &run, std::span<const PointResult> results) {
+nlohmann::ordered_json settings_json(const RunInfo &run) {
   const Options &o = run.opts;
   nlohmann::ordered_json s;
   s["rw"] = to_string(o.rw);
@@ -61,14 +63,19 @@ nlohmann::ordered_json report_json(const RunInfo &run, std::span<const PointResu
     s["depths"] = o.depths;
     s["thread_list"] = o.thread_list;
   }
+  return s;
+}
 
+nlohmann::ordered_json report_json(const RunInfo &run, std::span<const PointResult> results) {
+  const Options &o = run.opts;
   nlohmann::ordered_json j;
   j["version"] = 1; // the JSON schema version: the first key, as in uringblk-admin
   j["tool"] = "uringblk-bench";
   j["schema"] = 1; // deprecated alias of "version" (version 1 only)
   j["mode"] = to_string(o.mode);
   j["device"] = o.device;
-  j["settings"] = std::move(s);
+  j["interrupted"] = !run.interrupted_by.empty();
+  j["settings"] = settings_json(run);
   auto arr = nlohmann::ordered_json::array();
   for (const auto &r : results)
     arr.push_back(result_json(r));
@@ -76,41 +83,43 @@ nlohmann::ordered_json report_json(const RunInfo &run, std::span<const PointResu
   return j;
 }
 
+// The settings of the JSON as one line of words: "key=value" with '-' for '_' (seconds as
+// "time=5s"), a true flag as its name, region=SIZE@OFFSET; left out: false flags, a zero
+// count or time, batch sizes equal to the queue depth (their default).
 std::string settings_line(const RunInfo &run) {
-  const Options &o = run.opts;
+  const nlohmann::ordered_json s = settings_json(run);
   std::ostringstream os;
-  os << "rw=" << to_string(o.rw) << " bs=" << o.bs;
-  if (o.mode == Mode::scaling) {
-    os << " depths=";
-    for (std::size_t i = 0; i < o.depths.size(); ++i)
-      os << (i ? "," : "") << o.depths[i];
-    os << "@threads=" << o.threads << " thread-list=";
-    for (std::size_t i = 0; i < o.thread_list.size(); ++i)
-      os << (i ? "," : "") << o.thread_list[i];
-    os << "@qd=" << o.qd;
-  } else {
-    os << " qd=" << o.qd << " threads=" << o.threads;
+  auto word = [&os, first = true]() mutable -> std::ostream & {
+    if (!first)
+      os << ' ';
+    first = false;
+    return os;
+  };
+  for (const auto &[key, v] : s.items()) {
+    std::string name = key;
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (key == "offset")
+      continue; // with size
+    if (key == "size")
+      word() << "region=" << bytes_human(v.get<std::uint64_t>()) << "@" << s["offset"];
+    else if (v.is_boolean()) {
+      if (v.get<bool>())
+        word() << name;
+    } else if (v.is_array()) {
+      word() << name << '=';
+      for (std::size_t i = 0; i < v.size(); ++i)
+        os << (i ? "," : "") << v[i];
+    } else if (key.ends_with("_s")) { // seconds: time=5s, left out when 0
+      if (v.get<double>() > 0)
+        word() << key.substr(0, key.size() - 2) << '=' << v.get<double>() << 's';
+    } else if (v.is_number()) {
+      const bool batch = key == "batch_submit" || key == "batch_complete";
+      if (!(key == "count" && v == 0) && !(batch && v == s["qd"]))
+        word() << name << '=' << v;
+    } else {
+      word() << name << '=' << v.get<std::string>();
+    }
   }
-  if (o.count)
-    os << " count=" << o.count;
-  else
-    os << " time=" << o.time_s << "s";
-  if (o.ramp_s > 0)
-    os << " ramp=" << o.ramp_s << "s";
-  os << " region=" << bytes_human(run.size) << "@" << o.offset;
-  if (o.batch_submit)
-    os << " batch-submit=" << o.batch_submit;
-  if (o.batch_complete)
-    os << " batch-complete=" << o.batch_complete;
-  if (o.poll)
-    os << " poll";
-  if (o.sqpoll)
-    os << " sqpoll";
-  if (o.fixed_buffers)
-    os << " fixed-buffers";
-  if (o.fixed_files)
-    os << " fixed-files";
-  os << " seed=" << o.seed;
   return os.str();
 }
 
@@ -131,6 +140,16 @@ std::string report_human(const RunInfo &run, std::span<const PointResult> result
                   us(r.lat.percentile(99)), us(r.lat.percentile(99.9)), us(r.lat.max()),
                   r.cpu_us_per_io());
     os << line;
+  }
+  if (!run.interrupted_by.empty()) {
+    os << "  interrupted by " << run.interrupted_by;
+    if (results.empty())
+      os << " before any I/O was measured";
+    else if (results.back().interrupted)
+      os << ": the last point ran short";
+    if (run.opts.mode == Mode::scaling && !results.empty())
+      os << "; the rest of the sweep did not run";
+    os << "\n";
   }
   return os.str();
 }

@@ -165,6 +165,10 @@ TEST_CASE("bench options: usage errors", "[bench]") {
            L{"iops", "-d", "x", "--poll=1"},                    // flag with value
            L{"iops", "-d", "x", "--depths", "1,2"},             // scaling only
            L{"iops", "-d", "x", "--batch-submit", "0"},         // batch range
+           L{"scaling", "-d", "x", "--depths", ""},             // empty list (issue 24)
+           L{"scaling", "-d", "x", "--thread-list", ""},        // empty list
+           L{"scaling", "-d", "x", "--depths", "1,"},           // empty entry
+           L{"scaling", "-d", "x", "--depths", ",4"},           // empty entry
        }) {
     std::vector<std::string_view> v(bad);
     CAPTURE(v);
@@ -182,4 +186,34 @@ TEST_CASE("bench options: sweep plan", "[bench]") {
   auto big = parse({"scaling", "-d", "x", "--depths", "4", "--thread-list", "8"});
   CHECK(plan_points(big, 2) == std::vector<Point>{{4, 1}, {32, 1}});
   CHECK(sc.batch_submit_for(16) == 16);
+}
+
+TEST_CASE("bench options: an empty list is a usage error, not the default", "[bench]") {
+  std::vector<std::string_view> v{"scaling", "-d", "x", "--depths", ""};
+  CHECK_THROWS_WITH(parse_options(v), Catch::Contains("--depths: empty list"));
+  v = {"scaling", "-d", "x", "--thread-list", ""};
+  CHECK_THROWS_WITH(parse_options(v), Catch::Contains("--thread-list: empty list"));
+  v = {"scaling", "-d", "x", "--depths="}; // CLI11: a missing value
+  CHECK_THROWS_AS(parse_options(v), UsageError);
+}
+
+TEST_CASE("bench options: extra arguments are named in the order given", "[bench]") {
+  std::vector<std::string_view> v{"iops", "-d", "x", "a", "b", "c"};
+  CHECK_THROWS_WITH(parse_options(v), "unexpected arguments: a b c");
+  v = {"iops", "extra", "-d", "x"};
+  CHECK_THROWS_WITH(parse_options(v), "unexpected argument: extra");
+}
+
+TEST_CASE("bench options: the skipped thread counts are named as the user gave them", "[bench]") {
+  // The default list: no --thread-list to name.
+  auto dflt = parse({"scaling", "-d", "x"});
+  CHECK(plan_warnings(dflt, 2) ==
+        std::vector<std::string>{
+            "scaling: skipping 4 of the default thread list 1,2,4 (above the 2 online CPUs)"});
+  CHECK(plan_warnings(dflt, 4).empty());
+  auto given = parse({"scaling", "-d", "x", "--thread-list", "1,8,16"});
+  CHECK(plan_warnings(given, 4) ==
+        std::vector<std::string>{
+            "scaling: skipping 8,16 of --thread-list 1,8,16 (above the 4 online CPUs)"});
+  CHECK(plan_warnings(parse({"iops", "-d", "x", "--threads", "64"}), 1).empty());
 }

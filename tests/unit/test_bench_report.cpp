@@ -39,9 +39,9 @@ TEST_CASE("bench report: JSON schema 1", "[bench]") {
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it)
     keys.push_back(it.key());
-  CHECK(keys ==
-        std::vector<std::string>{"version", "tool", "schema", "mode", "device", "settings",
-                                 "results"});
+  CHECK(keys == std::vector<std::string>{"version", "tool", "schema", "mode", "device",
+                                         "interrupted", "settings", "results"});
+  CHECK(j["interrupted"] == false);
   CHECK(j["tool"] == "uringblk-bench");
   CHECK(j["schema"] == 1);
   CHECK(j["mode"] == "iops");
@@ -81,6 +81,7 @@ TEST_CASE("bench report: JSON schema 1", "[bench]") {
   CHECK(r["cpu"]["user_s"].get<double>() == Approx(0.001));
   CHECK(r["cpu"]["sys_s"].get<double>() == Approx(0.003));
   CHECK(r["cpu"]["us_per_io"].get<double>() == Approx(4.0));
+  CHECK(r["interrupted"] == false);
 
   // round trip through text
   auto again = nlohmann::json::parse(j.dump());
@@ -120,4 +121,59 @@ TEST_CASE("bench report: empty result and human table", "[bench]") {
   CHECK(text.find("IOPS") != std::string::npos);
   CHECK(text.find("p99.9 us") != std::string::npos);
   CHECK(text.find("2000") != std::string::npos);
+}
+
+// Issue 24: --batch-submit 64 --qd 32 printed "batch-submit=64" in the text but ran (and wrote
+// in the JSON) 32. The text line is now rendered from the JSON settings.
+TEST_CASE("bench report: the text settings line shows the values the JSON shows", "[bench]") {
+  auto o = parse({"iops", "-d", "f", "--batch-submit", "64", "--qd", "32", "--batch-complete", "8",
+                  "--ramp", "0.5", "--fixed-files"});
+  const RunInfo run{o, 256u << 20};
+  const auto s = report_json(run, std::vector<PointResult>{sample(32, 1)})["settings"];
+  CHECK(s["batch_submit"] == 32);
+  CHECK(s["batch_complete"] == 8);
+  const std::string line = settings_line(run);
+  CAPTURE(line);
+  CHECK(line.find("batch-submit=64") == std::string::npos);
+  CHECK(line.find("batch-submit") == std::string::npos); // the effective 32 is the qd: default
+  CHECK(line.find("batch-complete=8") != std::string::npos);
+  CHECK(line.find("qd=32") != std::string::npos);
+  CHECK(line.find("ramp=0.5s") != std::string::npos);
+  CHECK(line.find("fixed-files") != std::string::npos);
+  CHECK(line.find("poll") == std::string::npos);
+  // ... and the clamp is said on stderr.
+  REQUIRE(o.warnings.size() == 1);
+  CHECK(o.warnings[0] == "--batch-submit 64 is above the queue depth 32: using 32");
+
+  // Every setting of the JSON has its word in the line (flags only when true, count only when
+  // it bounds the run).
+  auto all = parse({"scaling", "-d", "f", "--count", "100", "--batch-submit", "4", "--poll",
+                    "--fixed-buffers", "--fixed-files", "--sqpoll", "--offset", "4096", "--depths",
+                    "1,8", "--thread-list", "2"});
+  const std::string full = settings_line(RunInfo{all, 1u << 30});
+  CAPTURE(full);
+  for (const char *w : {"rw=randread", "bs=4096", "qd=32", "threads=1", "count=100",
+                        "region=1 GiB@4096", "poll", "fixed-buffers", "fixed-files", "sqpoll",
+                        "batch-submit=4", "seed=1", "depths=1,8", "thread-list=2"})
+    CHECK(full.find(w) != std::string::npos);
+  CHECK(full.find("time=") == std::string::npos);
+  CHECK(all.warnings ==
+        std::vector<std::string>{"--batch-submit 4 is above the queue depth of the points at 1: "
+                                 "each of them uses its queue depth"});
+}
+
+TEST_CASE("bench report: an interrupted run says so in JSON and text", "[bench]") {
+  auto o = parse({"scaling", "-d", "f", "--depths", "1,4,16"});
+  std::vector<PointResult> res{sample(1, 1), sample(4, 1)};
+  res.back().interrupted = true;
+  const RunInfo run{o, 1u << 30, "SIGINT"};
+  const auto j = report_json(run, res);
+  CHECK(j["interrupted"] == true);
+  REQUIRE(j["results"].size() == 2);
+  CHECK(j["results"][0]["interrupted"] == false);
+  CHECK(j["results"][1]["interrupted"] == true);
+  const std::string text = report_human(run, res);
+  CHECK(text.find("interrupted by SIGINT: the last point ran short; the rest of the sweep did "
+                  "not run") != std::string::npos);
+  CHECK(report_human(RunInfo{o, 1u << 30}, res).find("interrupted") == std::string::npos);
 }

@@ -46,7 +46,8 @@ Options:
   -v, --verbose      print every check
   -h, --help         this text; --version: the version
 Exit status: 0 all modes passed (or skipped), 1 a mode failed, 2 usage error or
-unusable device (not a block device, in use/mounted, bad --io-size).
+unusable device (not a block device, in use/mounted, bad --io-size), 130 interrupted
+(Ctrl-C: the running mode stops, its FAIL line and the summary are printed).
 )";
 
 struct ModeFlag {

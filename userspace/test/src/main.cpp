@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include <uringblk/kit/interrupt.hpp>
 #include <uringblk/sysfs.hpp>
 
 #include "cli.hpp"
@@ -19,18 +20,20 @@
 namespace {
 
 using namespace ubt;
+namespace kit = uringblk::kit;
 
 int run(int argc, char **argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   Config c = parse_command_line(args);
   if (c.help) {
     std::cout << usage_text();
-    return 0;
+    return kit::kExitOk;
   }
   if (c.version) {
     std::cout << "uringblk_test " << URINGBLK_VERSION << '\n';
-    return 0;
+    return kit::kExitOk;
   }
+  kit::catch_interrupts();
   set_verbose(c.verbose);
   Options &o = c.opts;
   const std::string &dev = c.device;
@@ -44,21 +47,33 @@ int run(int argc, char **argv) {
             << (t.is_uringblk ? ", uringblk" : (t.is_block ? ", block device" : ", regular file"))
             << (t.direct ? "" : ", no O_DIRECT") << ", seed " << o.seed << std::endl;
 
-  int failed = 0;
+  unsigned passed = 0, failed = 0, skipped = 0;
   for (const ModeSpec &m : c.modes) {
+    if (kit::interrupted())
+      break;
     try {
       m.fn(t, o);
       std::cout << "PASS " << m.name << std::endl;
+      ++passed;
     } catch (const Skip &e) {
       std::cout << "SKIP " << m.name << ": " << e.what() << std::endl;
+      ++skipped;
     } catch (const UsageError &) {
       throw;
-    } catch (const std::exception &e) {
+    } catch (const std::exception &e) { // Failure, kit::Interrupted, and the rest
       std::cout << "FAIL " << m.name << ": " << e.what() << std::endl;
       ++failed;
     }
   }
-  return failed ? 1 : 0;
+  const std::size_t not_run = c.modes.size() - passed - failed - skipped;
+  std::cout << "uringblk_test: " << passed << " passed, " << failed << " failed, " << skipped
+            << " skipped" << (not_run ? cat(", ", not_run, " not run") : std::string())
+            << (kit::interrupted() ? cat(" (interrupted by ", kit::interrupt_name(), ")")
+                                   : std::string())
+            << std::endl;
+  if (kit::interrupted())
+    return kit::kExitInterrupted;
+  return failed ? kit::kExitFailed : kit::kExitOk;
 }
 
 } // namespace
@@ -68,9 +83,9 @@ int main(int argc, char **argv) {
     return run(argc, argv);
   } catch (const UsageError &e) {
     std::cerr << "uringblk_test: " << e.what() << "\n(uringblk_test --help for usage)\n";
-    return 2;
+    return kit::kExitUsage;
   } catch (const std::exception &e) {
     std::cerr << "uringblk_test: " << e.what() << '\n';
-    return 1;
+    return kit::kExitFailed;
   }
 }

@@ -2,6 +2,7 @@
 // The test modes of uringblk_test (docs/uringblk_test.md).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -17,6 +18,14 @@ struct Options {
   std::uint64_t seed = 0;               ///< --seed (random when not given)
   bool corrupt_expected = false;        ///< --corrupt-expected (self-check of --basic)
 };
+
+/// What an O_DIRECT READ or WRITE of len bytes from a buffer addr_off bytes past an aligned
+/// address returns: -EINVAL when addr_off breaks the device's queue/dma_alignment (a mask, such
+/// as 511), else len: newer kernels take any address that meets the mask (a 6.18 loop device
+/// reads and writes from +1). Without the attribute (nullopt) the mask is the block layer's
+/// default, 511, so +1 stays -EINVAL as before.
+int misaligned_buffer_res(std::uint64_t addr_off, std::optional<std::uint64_t> dma_alignment,
+                          std::size_t len);
 
 /// Each mode throws Failure on the first failed check and Skip when it does not apply.
 void mode_basic(Target &t, const Options &o);

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <mutex>
 
+#include <uringblk/kit/interrupt.hpp>
 #include <uringblk/result.hpp>
 #include <uringblk/sysfs.hpp>
 
@@ -124,6 +125,7 @@ std::vector<int> Ring::run(int fd, std::span<const Io> ios) {
   std::vector<int> res(ios.size(), 0);
   std::size_t next = 0;
   while (next < ios.size()) {
+    uringblk::kit::throw_if_interrupted(); // Ctrl-C: the mode stops before its next batch
     const std::size_t batch = std::min<std::size_t>(entries_, ios.size() - next);
     for (std::size_t i = 0; i < batch; ++i) {
       io_uring_sqe *sqe = io_uring_get_sqe(ring);

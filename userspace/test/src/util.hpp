@@ -91,7 +91,8 @@ public:
   using uringblk::kit::Ring::Ring;
 
   /// Submit every I/O on fd, at most entries() in flight at a time, and wait for all of them.
-  /// Returns cqe->res per I/O (same order). Submission failures throw Failure.
+  /// Returns cqe->res per I/O (same order). Submission failures throw Failure; after SIGINT or
+  /// SIGTERM (kit/interrupt.hpp) the next batch throws kit::Interrupted instead of starting.
   std::vector<int> run(int fd, std::span<const Io> ios);
   /// One I/O, synchronously.
   int run1(int fd, const Io &io);

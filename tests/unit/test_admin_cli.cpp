@@ -40,7 +40,6 @@ Outcome run_in_process(std::initializer_list<const char *> args) {
 struct TempDir : test_helpers::TempDir {
   TempDir() : test_helpers::TempDir("uringblk-cli") {}
 };
-
 } // namespace
 
 TEST_CASE("device_path_from_arg", "[admin][cli]") {
@@ -456,6 +455,103 @@ TEST_CASE("power-cut modes, power-log, power-mark and power-arm parse (ABI 1.2, 
       CHECK(o.err.find("open /dev/uringblk-ctl: No such file or directory (ENOENT)") !=
             std::string::npos);
     }
+  }
+}
+
+TEST_CASE("every input error exits 2 with the one footer, also with --dry-run and -o json",
+          "[admin][cli]") {
+  const std::string footer = "\n" + std::string(uringblk::admin::kUsageFooter) + "\n";
+  for (auto [o, word] : std::initializer_list<std::pair<Outcome, const char *>>{
+           // A value outside the driver's range: the range of kmod/dev_params.h.
+           {run_in_process({"create", "--capacity-mb", "0"}),
+            "--capacity-mb: '0' is out of range (1..4194304)"},
+           {run_in_process({"create", "--capacity-mb", "0", "--dry-run"}), "(1..4194304)"},
+           {run_in_process({"create", "--capacity-mb", "0", "--json"}), "(1..4194304)"},
+           {run_in_process({"create", "--capacity-mb", "4194305", "-o", "json"}), "(1..4194304)"},
+           {run_in_process({"create", "--queue-depth", "31"}), "(32..4096)"},
+           {run_in_process({"create", "--nr-hw-queues", "65"}), "(1..64)"},
+           {run_in_process({"create", "--poll-queues", "17"}), "(0..16)"},
+           {run_in_process({"create", "--max-io-size-kb", "32772"}), "(4..32768)"},
+           {run_in_process({"create", "--io-timeout-ms", "3600001"}), "(10..3600000)"},
+           {run_in_process({"create", "--logical-block-size", "8192"}), "(512..4096)"},
+           {run_in_process({"set", "0", "--max-sectors-kb", "32769"}), "(4..32768)"},
+           // A rule between values, or of one value that is not a range: the driver's line.
+           {run_in_process({"create", "--logical-block-size", "1000", "--dry-run"}),
+            "create: logical_block_size=1000 out of range (512, 1024, 2048 or 4096)"},
+           {run_in_process({"create", "--logical-block-size", "4096", "--max-io-size-kb", "6"}),
+            "max_io_size_kb=6 out of range (4-32768, multiple of 4)"},
+           {run_in_process({"create", "--poll", "off", "--poll-queues", "2", "-o", "json"}),
+            "poll_queues=2 out of range (0 with polling off)"},
+           {run_in_process({"create", "--serial-suffix", "123456789"}), "longer than 8"},
+           // An error-injection rule's syntax.
+           {run_in_process({"inject", "add", "0", "read,1000,0"}),
+            "inject add: 'read,1000,0': COUNT 0 out of range (1-1000000000)"},
+           {run_in_process({"inject", "add", "-o", "json", "0", "read,1,1", "frob,1,1"}),
+            "frob"},
+           // The others, for the footer.
+           {run_in_process({"frobnicate"}), "unknown subcommand: frobnicate"},
+           {run_in_process({"metrics", "-o", "json"}), "Prometheus"},
+           {run_in_process({"set", "0"}), "nothing to change"},
+           {run_in_process({"power-cut", "0", "--mode", "torn"}), "--mode torn needs --seed N"}}) {
+    INFO(word << ": " << o.err);
+    CHECK(o.code == 2);
+    CHECK(o.err.rfind("uringblk-admin: ", 0) == 0);
+    CHECK(o.err.find(word) != std::string::npos);
+    CHECK(o.out.empty());
+    CHECK(o.err.size() > footer.size());
+    CHECK(o.err.substr(o.err.size() - footer.size()) == footer);
+  }
+}
+
+TEST_CASE("create --serial-suffix names the character that is not allowed", "[admin][cli]") {
+  for (auto [suffix, shown] : std::initializer_list<std::pair<const char *, const char *>>{
+           {"a/b", "'/'"}, {"ok ok", "' '"}, {"tab\t", "'\\x09'"}}) {
+    auto o = run_in_process({"create", "--serial-suffix", suffix});
+    INFO(o.err);
+    CHECK(o.code == 2);
+    CHECK(o.err.find(std::string("create: serial_suffix: ") + shown +
+                     " is not allowed (allowed: [A-Za-z0-9_.-]") != std::string::npos);
+    CHECK(o.err.find("=47") == std::string::npos);
+  }
+}
+
+TEST_CASE("create --id: the driver's indexes; URINGBLK_DEV_ID_ANY is refused", "[admin][cli]") {
+  for (const char *any : {"4294967295", "04294967295"}) {
+    auto o = run_in_process({"create", "--id", any, "--dry-run"});
+    INFO(o.err);
+    CHECK(o.code == 2);
+    CHECK(o.err.find("URINGBLK_DEV_ID_ANY") != std::string::npos);
+    CHECK(o.err.find("omit --id for the lowest free index") != std::string::npos);
+  }
+  auto big = run_in_process({"create", "--id", "64"});
+  CHECK(big.code == 2);
+  CHECK(big.err.find("--id: '64' is out of range (0..63)") != std::string::npos);
+  auto bad = run_in_process({"create", "--id", "x"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("--id: 'x' is not a decimal number") != std::string::npos);
+  CHECK(run_in_process({"create", "--id", "63", "--dry-run"}).code == 0);
+  CHECK(run_in_process({"create", "--id", "0", "--dry-run"}).code == 0);
+}
+
+TEST_CASE("help: the real ranges, the exit statuses", "[admin][cli]") {
+  auto h = run_in_process({"create", "--help"});
+  CHECK(h.code == 0);
+  INFO(h.out);
+  for (const char *range : {"1..4194304", "512..4096", "512, 1024, 2048 or 4096", "1..64",
+                            "0..16", "32..4096", "4..32768", "10..3600000", "0..63"})
+    CHECK(h.out.find(range) != std::string::npos);
+  CHECK(h.out.find("4294967295") == std::string::npos);
+  auto s = run_in_process({"set", "--help"});
+  CHECK(s.out.find("4..32768") != std::string::npos);
+  CHECK(s.out.find("4294967295") == std::string::npos);
+  const std::string status(uringblk::admin::kExitStatusHelp);
+  CHECK(status.find("0 success, 1 the command failed, 2 usage error") != std::string::npos);
+  CHECK(status.find("130 interrupted") != std::string::npos);
+  for (const char *sub : {"--help", "list", "create", "inject", "power-cut"}) {
+    auto o = std::string(sub) == "--help" ? run_in_process({sub}) : run_in_process({sub, "--help"});
+    INFO(sub);
+    CHECK(o.code == 0);
+    CHECK(o.out.find(status) != std::string::npos);
   }
 }
 

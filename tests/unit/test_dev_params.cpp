@@ -398,7 +398,7 @@ TEST_CASE("create_params: only what was typed is checked", "[dev_params][admin]"
 	o = {};
 	o.serial_suffix = "a b";
 	CHECK(create_params(o).error().context ==
-	      "serial_suffix=32 out of range ([A-Za-z0-9_.-], NUL-padded)");
+	      "serial_suffix: ' ' is not allowed (allowed: [A-Za-z0-9_.-], NUL-padded)");
 	o.serial_suffix = "123456789";
 	CHECK(create_params(o).error().value() == EINVAL);
 }

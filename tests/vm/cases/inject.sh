@@ -123,7 +123,7 @@ import json, sys
 j = json.loads(sys.argv[1])
 print(" ".join(r["rule"] for r in j["rules"]), j["rules"][0]["count"], j["rules"][1]["any"])' "$out")" \
 	"read,1000,5 timeout,0,10 5 True"
-expect_status "uringblk-admin inject add (bad rule)" 1 "$UBK_ADMIN" inject add $DEV read,1000,0
+expect_status "uringblk-admin inject add (bad rule)" 2 "$UBK_ADMIN" inject add $DEV read,1000,0
 grep -q "COUNT 0 out of range" <<<"$ERR" || fail "no reason in '$ERR'"
 expect_status "uringblk-admin inject clear" 0 "$UBK_ADMIN" inject clear $DEV
 expect_listing ""

@@ -59,8 +59,7 @@ int Reply::fail(const Error &e) const {
 }
 
 int Reply::usage(std::string_view what) const {
-  err << kProgram << ": " << subcommand << ": " << what
-      << "\nRun with --help for more information.\n";
+  err << kProgram << ": " << subcommand << ": " << what << '\n' << kUsageFooter << '\n';
   return kExitUsage;
 }
 
@@ -196,9 +195,8 @@ int cmd_reset_stats(const Context &ctx) {
 // devices, or the ones named). Output goes to stdout, or atomically to DIR/uringblk.prom.
 int cmd_metrics(const Context &ctx) {
   if (ctx.format == OutputFormat::json) {
-    ctx.err << kProgram << ": metrics: only the Prometheus text format is available "
-            << "(no -o json)\nRun with --help for more information.\n";
-    return kExitUsage;
+    return Reply{ctx.format, "metrics", {}, ctx.out, ctx.err}.usage(
+        "only the Prometheus text format is available (no -o json)");
   }
   auto all = list_devices();
   if (!all)
@@ -308,7 +306,7 @@ constexpr std::array<Command, 8> kCommands{{
 }};
 
 std::string failure_message(const CLI::App *, const CLI::Error &e) {
-  return std::string(kProgram) + ": " + e.what() + "\nRun with --help for more information.\n";
+  return std::string(kProgram) + ": " + e.what() + "\n" + std::string(kUsageFooter) + "\n";
 }
 
 } // namespace
@@ -319,7 +317,7 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
   app.require_subcommand(1);
   app.failure_message(failure_message);
   app.set_version_flag("--version", std::string(kProgram) + " " + URINGBLK_VERSION);
-  app.footer("Exit status: 0 success, 1 the command failed, 2 usage error.");
+  app.footer(std::string(kExitStatusHelp));
 
   std::string format = "normal";
   std::string transport = "uring";
@@ -371,8 +369,8 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
     if (deepest->remaining().empty() || deepest->get_require_subcommand_min() == 0)
       return app.exit(e, out, err) == 0 ? kExitOk : kExitUsage;
     err << kProgram << ": " << (deepest == &app ? "" : deepest->get_name() + ": ")
-        << "unknown subcommand: " << deepest->remaining().front()
-        << "\nRun with --help for more information.\n";
+        << "unknown subcommand: " << deepest->remaining().front() << '\n'
+        << kUsageFooter << '\n';
     return kExitUsage;
   } catch (const CLI::ParseError &e) {
     const int code = app.exit(e, out, err);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <uringblk/admin/devices_cli.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ostream>
@@ -77,12 +78,62 @@ void add_switch(CLI::App *sub, const std::string &name, std::optional<std::uint8
       ->type_name("on|off");
 }
 
+// A number in the driver's range [lo, hi]: the help shows "lo..hi", and a value outside it is
+// refused naming the range (also one beyond 64 bits). The syntax is kit::cli::uint's.
+CLI::Validator in_range(std::uint32_t lo, std::uint32_t hi) {
+  const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
+  const CLI::Validator number = kit::cli::uint(0, kit::kU64Max);
+  return CLI::Validator(
+      [=](std::string &value) -> std::string {
+        if (const std::string e = number(value); e.empty()) { // value is now plain decimal
+          const std::uint64_t v = std::stoull(value);
+          if (v >= lo && v <= hi)
+            return {};
+        } else if (!std::all_of(value.begin(), value.end(),
+                                [](char c) { return c >= '0' && c <= '9'; }) ||
+                   value.empty()) {
+          return e; // not a number at all
+        }
+        return "'" + value + "' is out of range (" + range + ")";
+      },
+      range);
+}
+
 void add_u32(CLI::App *sub, const std::string &name, std::optional<std::uint32_t> &var,
-             const std::string &help) {
+             const std::string &help, const CLI::Validator &range) {
   sub->add_option_function<std::uint32_t>(
          name, [&var](const std::uint32_t &v) { var = v; }, help)
-      ->transform(kit::cli::uint(0, UINT32_MAX))
+      ->transform(range)
       ->type_name("N");
+}
+
+// A create option that sets the parameter `param` (its module parameter's name), with the
+// range of the driver's rule (kmod/dev_params.h) in its help and in its out-of-range error.
+// zero_ok: 0 is accepted too (poll_queues: 0 with polling off).
+void add_param(CLI::App *sub, const std::string &name, std::string_view param,
+               std::optional<std::uint32_t> &var, std::string help, bool zero_ok = false) {
+  const ParamRule rule = dev_param_rule(param).value();
+  if (!rule.what.empty())
+    help += ": " + rule.what;
+  add_u32(sub, name, var, help, in_range(zero_ok ? 0 : rule.lo, rule.hi));
+}
+
+// --id: an index of the driver's range; URINGBLK_DEV_ID_ANY, which means "the lowest free" in
+// the ABI, is refused with what to do instead.
+CLI::Validator dev_id_validator() {
+  const ParamRule rule = dev_id_rule();
+  const CLI::Validator range = in_range(rule.lo, rule.hi);
+  const CLI::Validator number = kit::cli::uint(0, kit::kU64Max);
+  return CLI::Validator(
+      [range, number](std::string &value) -> std::string {
+        if (!number(value).empty()) // not a number: the range's message says so
+          return range(value);
+        if (value == std::to_string(URINGBLK_DEV_ID_ANY))
+          return "'" + value + "' is URINGBLK_DEV_ID_ANY, not an index: omit --id for the "
+                               "lowest free index";
+        return range(value);
+      },
+      range.get_description());
 }
 
 } // namespace
@@ -97,15 +148,17 @@ DevicesCommand::DevicesCommand(CLI::App &app, const std::function<void(CLI::App 
   for (CLI::App *sub : {create_, delete_, set_, params_})
     add_common(sub);
 
-  add_u32(create_, "--capacity-mb", opts_.capacity_mb, "Capacity in MiB");
-  add_u32(create_, "--logical-block-size", opts_.logical_block_size,
-          "Logical block size: 512, 1024, 2048 or 4096");
-  add_u32(create_, "--nr-hw-queues", opts_.nr_hw_queues, "Hardware queues");
-  add_u32(create_, "--poll-queues", opts_.poll_queues, "Poll queues (polling on)");
-  add_u32(create_, "--queue-depth", opts_.queue_depth, "Queue depth");
-  add_u32(create_, "--max-io-size-kb", opts_.max_io_size_kb,
-          "Largest I/O in KiB (a multiple of the block size)");
-  add_u32(create_, "--io-timeout-ms", opts_.io_timeout_ms, "I/O timeout in ms");
+  add_param(create_, "--capacity-mb", "capacity_mb", opts_.capacity_mb, "Capacity in MiB");
+  add_param(create_, "--logical-block-size", "logical_block_size", opts_.logical_block_size,
+            "Logical block size");
+  add_param(create_, "--nr-hw-queues", "nr_hw_queues", opts_.nr_hw_queues, "Hardware queues");
+  add_param(create_, "--poll-queues", "poll_queues", opts_.poll_queues,
+            "Poll queues (turns polling on; 0 with --poll off)", true);
+  add_param(create_, "--queue-depth", "queue_depth", opts_.queue_depth, "Queue depth");
+  add_param(create_, "--max-io-size-kb", "max_io_size_kb", opts_.max_io_size_kb,
+            "Largest I/O in KiB (a multiple of the block size)");
+  add_param(create_, "--io-timeout-ms", "io_timeout_ms", opts_.io_timeout_ms,
+            "I/O timeout in ms");
   add_switch(create_, "--write-cache", opts_.write_cache, "Volatile write cache");
   add_switch(create_, "--discard", opts_.discard, "Discard support");
   add_switch(create_, "--write-zeroes", opts_.write_zeroes, "Write-zeroes support");
@@ -113,7 +166,8 @@ DevicesCommand::DevicesCommand(CLI::App &app, const std::function<void(CLI::App 
   create_->add_option_function<std::string>(
       "--serial-suffix", [this](const std::string &s) { opts_.serial_suffix = s; },
       "Appended to the serial after a '-': up to 8 of [A-Za-z0-9_.-]");
-  add_u32(create_, "--id", id_, "The index N of /dev/uringblkN wanted (default: the lowest free)");
+  add_u32(create_, "--id", id_, "The index N of /dev/uringblkN wanted (omit it for the lowest free)",
+          dev_id_validator());
   create_->add_flag("--json", json_, "JSON output (as -o json)");
   create_->add_flag("--dry-run", dry_run_,
                     "Check the options only (as uringblk-load check does); create nothing");
@@ -123,7 +177,11 @@ DevicesCommand::DevicesCommand(CLI::App &app, const std::function<void(CLI::App 
   delete_->add_flag("--force", force_,
                     "Delete even while the device is open: its outstanding and new I/O fails");
   add_switch(set_, "--write-cache", set_write_cache_, "Write back (on) or write through (off)");
-  add_u32(set_, "--max-sectors-kb", max_sectors_kb_, "queue/max_sectors_kb");
+  const ParamRule max_sectors = max_sectors_kb_rule();
+  add_u32(set_, "--max-sectors-kb", max_sectors_kb_,
+          "queue/max_sectors_kb: up to the device's max_io_size_kb, a multiple of the block "
+          "size in KiB",
+          in_range(max_sectors.lo, max_sectors.hi));
   set_->add_flag("--inject-reset", inject_reset_, "Drop every error-injection rule");
 }
 
@@ -149,9 +207,9 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
   SetParams set;
   std::memset(&set, 0, sizeof(set));
   if (sub == create_) {
-    auto p = create_params(opts_);
+    auto p = create_params(opts_); // a broken rule is bad input, like a bad option value
     if (!p)
-      return reply.fail(p.error());
+      return reply.usage(p.error().context);
     payload = *p;
     if (dry_run_) {
       Json j = Json::object();
@@ -210,8 +268,8 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
     return reply.emit(params_json(*params, reply.device),
                       params_text(*params, "Parameters", reply.device));
   }
-  if (auto e = check_set_params(set, *params))
-    return reply.fail(e->error("set"));
+  if (auto e = check_set_params(set, *params)) // this device's rule: bad input all the same
+    return reply.usage(e->message());
   if (auto r = ctl->set_params(index, set); !r)
     return reply.fail(r.error());
   return reply.emit(set_json(set, reply.device), set_text(set, reply.device));

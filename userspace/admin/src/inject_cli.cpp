@@ -42,8 +42,8 @@ int InjectCommand::run(OutputFormat format, std::ostream &out, std::ostream &err
   std::vector<InjectRule> rules;
   for (const auto &text : rules_) {
     auto r = parse_inject_rule(text);
-    if (!r)
-      return reply.fail(r.error());
+    if (!r) // bad input: nothing is written
+      return reply.usage(r.error().context);
     rules.push_back(*r);
   }
   auto name = uringblk_name_from_path(device);

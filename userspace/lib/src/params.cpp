@@ -2,8 +2,11 @@
 #include <uringblk/params.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 #include "dev_params.h" // kmod/: the driver's parameter rules
 
@@ -16,16 +19,27 @@ ParamError from_kernel(const ubk_param_err &e) {
 }
 } // namespace
 
-std::string ParamError::message() const {
-  std::string s = name + "=" + std::to_string(val) + " out of range (";
+std::string ParamRule::text() const {
   if (!what.empty())
-    s += what;
-  else {
-    s += std::to_string(lo) + "-" + std::to_string(hi);
-    if (mult > 1)
-      s += ", multiple of " + std::to_string(mult);
+    return what;
+  std::string s = std::to_string(lo) + "-" + std::to_string(hi);
+  if (mult > 1)
+    s += ", multiple of " + std::to_string(mult);
+  return s;
+}
+
+ParamRule ParamError::rule() const { return ParamRule{name, lo, hi, mult, what}; }
+
+std::string ParamError::message() const {
+  if (name == "serial_suffix") { // val is the character that broke the rule
+    std::string shown(1, static_cast<char>(val));
+    if (!std::isprint(static_cast<unsigned char>(val))) {
+      constexpr std::string_view hex = "0123456789abcdef";
+      shown = {'\\', 'x', hex[(val >> 4) & 0xf], hex[val & 0xf]};
+    }
+    return "serial_suffix: '" + shown + "' is not allowed (allowed: " + rule().text() + ")";
   }
-  return s + ")";
+  return name + "=" + std::to_string(val) + " out of range (" + rule().text() + ")";
 }
 
 Error ParamError::error(std::string command) const {
@@ -53,6 +67,62 @@ std::optional<ParamError> check_set_params(const SetParams &s, const DevParams &
     return std::nullopt;
   return from_kernel(e);
 }
+
+namespace {
+// The numeric fields by module parameter name.
+struct NumericField {
+  std::string_view name;
+  std::uint32_t DevParams::*field;
+};
+constexpr NumericField kNumericFields[] = {
+    {"capacity_mb", &DevParams::capacity_mb},       {"logical_block_size", &DevParams::logical_block_size},
+    {"nr_hw_queues", &DevParams::nr_hw_queues},     {"poll_queues", &DevParams::poll_queues},
+    {"queue_depth", &DevParams::queue_depth},       {"max_io_size_kb", &DevParams::max_io_size_kb},
+    {"io_timeout_ms", &DevParams::io_timeout_ms},
+};
+
+// The smallest valid parameter set (polling on, every switch on), found by asking the check:
+// each field it names gets the lowest value of its rule, until none is broken.
+DevParams lowest_valid() {
+  DevParams p = default_dev_params();
+  p.poll = p.write_cache = p.discard = p.write_zeroes = URINGBLK_DEV_ON;
+  for (std::size_t i = 0; i <= std::size(kNumericFields); ++i) {
+    const auto e = check_dev_params(p);
+    if (!e)
+      return p;
+    const auto *f = std::find_if(std::begin(kNumericFields), std::end(kNumericFields),
+                                 [&](const NumericField &n) { return n.name == e->name; });
+    if (f == std::end(kNumericFields) || p.*(f->field) == e->lo)
+      break;
+    p.*(f->field) = e->lo;
+  }
+  std::abort(); // dev_params.h has a rule this table does not know
+}
+} // namespace
+
+std::optional<ParamRule> dev_param_rule(std::string_view name) {
+  const auto *f = std::find_if(std::begin(kNumericFields), std::end(kNumericFields),
+                               [&](const NumericField &n) { return n.name == name; });
+  if (f == std::end(kNumericFields))
+    return std::nullopt;
+  DevParams p = lowest_valid();
+  p.*(f->field) = 0; // below every rule's lowest value
+  const auto e = check_dev_params(p);
+  if (!e || e->name != name)
+    std::abort();
+  return e->rule();
+}
+
+ParamRule max_sectors_kb_rule() {
+  DevParams dev = lowest_valid();
+  dev.max_io_size_kb = dev_param_rule("max_io_size_kb")->hi;
+  SetParams s;
+  std::memset(&s, 0, sizeof(s));
+  s.mask = URINGBLK_SET_MAX_SECTORS_KB; // max_sectors_kb 0: below the rule
+  return check_set_params(s, dev)->rule();
+}
+
+ParamRule dev_id_rule() { return ParamRule{"id", 0, UBK_MAX_DEVICES - 1, 1, ""}; }
 
 Result<void> set_serial_suffix(DevParams &p, std::string_view suffix) {
   if (suffix.size() > URINGBLK_SERIAL_SUFFIX_LEN)

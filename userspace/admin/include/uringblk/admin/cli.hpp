@@ -15,10 +15,18 @@ class App;
 namespace uringblk::admin {
 
 enum ExitCode : int {
-  kExitOk = 0,     ///< success
-  kExitFailed = 1, ///< the command failed (message with the errno on stderr)
-  kExitUsage = 2,  ///< bad arguments
+  kExitOk = 0,           ///< success
+  kExitFailed = 1,       ///< the command failed (message with the errno on stderr)
+  kExitUsage = 2,        ///< bad input: arguments, option values, rules (nothing was done)
+  kExitInterrupted = 130, ///< interrupted (SIGINT: the shell's 128 + 2)
 };
+
+/// The line after every usage error.
+inline constexpr std::string_view kUsageFooter = "Run with --help for more information.";
+/// The exit-status table at the end of --help (the man page's EXIT STATUS says the same).
+inline constexpr std::string_view kExitStatusHelp =
+    "Exit status: 0 success, 1 the command failed, 2 usage error (bad input; nothing was "
+    "done), 130 interrupted.";
 
 /// The device argument as a path: "/dev/uringblk0" and other paths are kept, "uringblk0"
 /// becomes "/dev/uringblk0", "0" becomes "/dev/uringblk0".

@@ -136,16 +136,33 @@ if [ -x "$ADMIN" ]; then
 	want 2 "drop not in" "$ADMIN" power-arm 0 --at flush:1 --mode drop
 	want 2 "--at none disarms" "$ADMIN" power-arm 0 --at none --mode all
 	want 1 "(ENOENT)" "$ADMIN" power-log /nonexistent/disk
-	# Without the module: the control node is named.
+	# Without the module (no control node, no /sys/module/uringblk_driver: an empty sysfs): every
+	# subcommand that needs it says so and how to load it, exit 1; list prints no empty table.
 	if [ ! -e /dev/uringblk-ctl ]; then
-		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" create
-		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" delete 0
-		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-on 0
-		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-cut 0 --resume
-		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-cut 0 --mode drop --drop 1,2
-		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-log 0
-		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-mark 0 0x2a
-		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" "$ADMIN" power-arm 0 --at change:1 --mode prefix --keep 0
+		mkdir -p "$TMP/sys/block"
+		NOMOD="env URINGBLK_SYSFS_ROOT=$TMP/sys"
+		LOAD="the uringblk module is not loaded (no /dev/uringblk-ctl, no $TMP/sys/module/uringblk_driver): load it with 'modprobe uringblk_driver' or 'insmod"
+		want 1 "$LOAD" $NOMOD "$ADMIN" list
+		want 1 "$LOAD" $NOMOD "$ADMIN" list -o json
+		want 1 "$LOAD" $NOMOD "$ADMIN" identify 0
+		want 1 "$LOAD" $NOMOD "$ADMIN" stats uringblk0 --transport ioctl
+		want 1 "$LOAD" $NOMOD "$ADMIN" reset-stats 0
+		want 1 "$LOAD" $NOMOD "$ADMIN" inject list 0
+		want 1 "$LOAD" $NOMOD "$ADMIN" create
+		want 1 "$LOAD" $NOMOD "$ADMIN" delete 0
+		want 1 "$LOAD" $NOMOD "$ADMIN" params 0
+		want 1 "$LOAD" $NOMOD "$ADMIN" power-on 0
+		want 1 "$LOAD" $NOMOD "$ADMIN" power-cut 0 --resume
+		want 1 "$LOAD" $NOMOD "$ADMIN" power-cut 0 --mode drop --drop 1,2
+		want 1 "$LOAD" $NOMOD "$ADMIN" power-log 0
+		want 1 "$LOAD" $NOMOD "$ADMIN" power-mark 0 0x2a
+		want 1 "$LOAD" $NOMOD "$ADMIN" power-arm 0 --at change:1 --mode prefix --keep 0
+		# create --dry-run checks the options only: it needs no module (uringblk-load check).
+		want 0 "" $NOMOD "$ADMIN" create --dry-run --capacity-mb 8
+		# Loaded (/sys/module/uringblk_driver) but no control node: that node is named.
+		mkdir -p "$TMP/sys/module/uringblk_driver"
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" $NOMOD "$ADMIN" create
+		want 1 "open /dev/uringblk-ctl: No such file or directory (ENOENT)" $NOMOD "$ADMIN" power-log 0
 	fi
 fi
 

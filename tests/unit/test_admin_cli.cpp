@@ -40,6 +40,23 @@ Outcome run_in_process(std::initializer_list<const char *> args) {
 struct TempDir : test_helpers::TempDir {
   TempDir() : test_helpers::TempDir("uringblk-cli") {}
 };
+
+// URINGBLK_SYSFS_ROOT at a sysfs with no uringblk disk for the scope; with `module`, also
+// module/uringblk_driver (the module is loaded), so that the outcome does not depend on this
+// machine. Without it, and without /dev/uringblk-ctl, the module is not loaded.
+struct Sysfs {
+  TempDir root;
+  explicit Sysfs(bool module) {
+    fs::create_directories(root.path / "block");
+    if (module)
+      fs::create_directories(root.path / "module/uringblk_driver");
+    ::setenv("URINGBLK_SYSFS_ROOT", root.path.c_str(), 1);
+  }
+  Sysfs(const Sysfs &) = delete;
+  Sysfs &operator=(const Sysfs &) = delete;
+  ~Sysfs() { ::unsetenv("URINGBLK_SYSFS_ROOT"); }
+};
+
 } // namespace
 
 TEST_CASE("device_path_from_arg", "[admin][cli]") {
@@ -80,6 +97,7 @@ TEST_CASE("--help exits 0 for the tool and every subcommand", "[admin][cli]") {
 }
 
 TEST_CASE("a missing device exits 1 naming the errno (in-process)", "[admin][cli]") {
+  const Sysfs sys(true);
   auto o = run_in_process({"identify", "/dev/uringblk-does-not-exist"});
   CHECK(o.code == 1);
   CHECK(o.err == "uringblk-admin: identify /dev/uringblk-does-not-exist: No such file or directory "
@@ -140,8 +158,9 @@ TEST_CASE("power-on and power-cut --resume parse (ABI 1.2, in-process)", "[admin
   CHECK(doc["error"]["command"] == "power-on");
   CHECK(doc["error"]["device"] == "/nonexistent/disk");
 
-  // Without the module the valid command lines get as far as the control node.
+  // With the module but without its control node the valid command lines get as far as the node.
   if (!fs::exists("/dev/uringblk-ctl")) {
+    const Sysfs sys(true);
     for (auto o : {run_in_process({"power-on", "0"}),
                    run_in_process({"power-on", "uringblk0", "--transport", "ioctl"}),
                    run_in_process({"power-cut", "0", "--resume"}),
@@ -436,8 +455,9 @@ TEST_CASE("power-cut modes, power-log, power-mark and power-arm parse (ABI 1.2, 
     CHECK(m.err.find("(ENOENT)") != std::string::npos);
   }
 
-  // Without the module the valid command lines get as far as the control node.
+  // With the module but without its control node the valid command lines get as far as the node.
   if (!fs::exists("/dev/uringblk-ctl")) {
+    const Sysfs sys(true);
     for (auto o :
          {run_in_process({"power-cut", "0", "--mode", "prefix", "--keep", "0"}),
           run_in_process({"power-cut", "0", "--mode", "drop", "--drop", "3,5,9", "--resume"}),
@@ -555,6 +575,40 @@ TEST_CASE("help: the real ranges, the exit statuses", "[admin][cli]") {
   }
 }
 
+TEST_CASE("without the module: every subcommand that needs it says so, exit 1", "[admin][cli]") {
+  if (fs::exists("/dev/uringblk-ctl")) {
+    WARN("the control node exists here: skipped");
+    return;
+  }
+  const Sysfs sys(false);
+  const std::string module = (sys.root.path / "module/uringblk_driver").string();
+  const std::string said = "the uringblk module is not loaded (no /dev/uringblk-ctl, no " +
+                           module + "): load it with 'modprobe uringblk_driver' or 'insmod ";
+  for (auto o : {run_in_process({"list"}), run_in_process({"identify", "0"}),
+                 run_in_process({"stats", "uringblk0", "--transport", "ioctl"}),
+                 run_in_process({"reset-stats", "0"}), run_in_process({"inject", "list", "0"}),
+                 run_in_process({"inject", "add", "0", "read,1,1"}), run_in_process({"create"}),
+                 run_in_process({"delete", "0"}), run_in_process({"params", "0"}),
+                 run_in_process({"set", "0", "--write-cache", "on"}),
+                 run_in_process({"power-log", "0"}), run_in_process({"power-on", "0"})}) {
+    INFO(o.err);
+    CHECK(o.code == 1);
+    CHECK(o.err.find(said) != std::string::npos);
+    CHECK(o.err.find("(ENOENT)") != std::string::npos);
+    CHECK(o.out.empty()); // list: no empty table
+  }
+  auto j = run_in_process({"list", "-o", "json"});
+  CHECK(j.code == 1);
+  const auto doc = nlohmann::json::parse(j.out);
+  CHECK(doc["error"]["errno_name"] == "ENOENT");
+  CHECK(doc["error"]["message"].get<std::string>().find("not loaded") != std::string::npos);
+  // Checking options and reporting zero devices need no module.
+  CHECK(run_in_process({"create", "--capacity-mb", "8", "--dry-run"}).code == 0);
+  CHECK(run_in_process({"metrics"}).code == 0);
+  // A usage error is still one.
+  CHECK(run_in_process({"create", "--capacity-mb", "0"}).code == 2);
+}
+
 #ifdef URINGBLK_ADMIN_BIN
 
 namespace {
@@ -585,11 +639,14 @@ TEST_CASE("binary: usage errors exit 2", "[admin][cli][bin]") {
 }
 
 TEST_CASE("binary: nonexistent device exits 1 naming the errno", "[admin][cli][bin]") {
-  auto o = run_binary("identify /dev/uringblk-does-not-exist");
+  TempDir sys; // the module is loaded: the device is what is missing
+  fs::create_directories(sys.path / "module/uringblk_driver");
+  const std::string env = "URINGBLK_SYSFS_ROOT='" + sys.path.string() + "'";
+  auto o = run_binary("identify /dev/uringblk-does-not-exist", env);
   CHECK(o.code == 1);
   CHECK(o.err == "uringblk-admin: identify /dev/uringblk-does-not-exist: No such file or directory "
                  "(ENOENT)\n");
-  auto r = run_binary("reset-stats /dev/uringblk-does-not-exist --transport auto");
+  auto r = run_binary("reset-stats /dev/uringblk-does-not-exist --transport auto", env);
   CHECK(r.code == 1);
   CHECK(r.err.find("(ENOENT)") != std::string::npos);
 }
@@ -599,6 +656,7 @@ TEST_CASE("binary: list -o json on a fake sysfs", "[admin][cli][bin]") {
   const fs::path dir = sys.path / "block/uringblk0/uringblk";
   fs::create_directories(dir);
   fs::create_directories(sys.path / "block/sda");
+  fs::create_directories(sys.path / "module/uringblk_driver");
   std::ofstream(dir / "model") << "uringblk virtual disk\n";
   std::ofstream(dir / "serial") << "UBK-0001\n";
   std::ofstream(dir / "firmware_rev") << "1.0\n";

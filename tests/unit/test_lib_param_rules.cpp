@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: MIT
 // The library's view of the driver's parameter rules (uringblk/params.hpp: the ranges asked of
-// kmod/dev_params.h's own check, the serial-suffix message), which uringblk-admin's options,
-// help and messages are built on.
+// kmod/dev_params.h's own check, the serial-suffix message) and the one "module not loaded"
+// check (uringblk/sysfs.hpp), which uringblk-admin's options, help and messages are built on.
 
 #include <catch2/catch.hpp>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "dev_params.h"
 
 #include <uringblk/admin/devices_cli.hpp>
 #include <uringblk/params.hpp>
+#include <uringblk/sysfs.hpp>
+
+#include "test_helpers.hpp"
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -117,4 +124,27 @@ TEST_CASE("ParamError: a serial suffix's character is named, not its code", "[li
   o.serial_suffix = "a b";
   CHECK(uringblk::admin::create_params(o).error().context ==
         "serial_suffix: ' ' is not allowed (allowed: [A-Za-z0-9_.-], NUL-padded)");
+}
+
+TEST_CASE("check_module: not loaded only without the control node and the module's sysfs",
+          "[lib][sysfs]") {
+  test_helpers::TempDir t("uringblk-module");
+  const fs::path sys = t.path / "sys";
+  const fs::path ctl = t.path / "uringblk-ctl";
+  fs::create_directories(sys);
+
+  auto r = uringblk::check_module(sys, ctl);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().value() == ENOENT);
+  CHECK(r.error().detail() ==
+        "the uringblk module is not loaded (no " + ctl.string() + ", no " +
+            (sys / "module/uringblk_driver").string() +
+            "): load it with 'modprobe uringblk_driver' or 'insmod "
+            "/path/to/uringblk_driver.ko': No such file or directory (ENOENT)");
+
+  fs::create_directories(sys / "module/uringblk_driver"); // loaded, the node not (yet) made
+  CHECK(uringblk::check_module(sys, ctl));
+  fs::remove(sys / "module/uringblk_driver");
+  std::ofstream(ctl).close(); // a node without sysfs (a container)
+  CHECK(uringblk::check_module(sys, ctl));
 }

@@ -91,7 +91,7 @@ struct Context {
 // Open the device, run one command, print its result.
 template <class Fetch, class Text, class ToJson>
 int device_command(const Context &ctx, Fetch fetch, Text text, ToJson to_json) {
-  auto dev = Device::open(ctx.device, ctx.transport);
+  auto dev = with_module_check(Device::open(ctx.device, ctx.transport));
   if (!dev)
     return ctx.fail(dev.error());
   auto r = fetch(*dev);
@@ -139,6 +139,8 @@ std::optional<Listing> list_over_control(Transport transport,
 }
 
 int cmd_list(const Context &ctx) {
+  if (auto m = check_module(); !m) // not an empty list
+    return ctx.fail(m.error());
   auto devs = list_devices();
   if (!devs)
     return ctx.fail(devs.error());
@@ -179,7 +181,7 @@ int cmd_stats(const Context &ctx) {
 
 // sysfs only: needs no admin transport.
 int cmd_reset_stats(const Context &ctx) {
-  auto name = uringblk_name_from_path(ctx.device);
+  auto name = with_module_check(uringblk_name_from_path(ctx.device));
   if (!name)
     return ctx.fail(name.error());
   if (auto r = reset_stats(*name); !r)

@@ -239,7 +239,7 @@ int DevicesCommand::run(OutputFormat format, Transport transport, std::ostream &
           "nothing to change: give --write-cache, --max-sectors-kb or --inject-reset");
   }
 
-  auto ctl = Control::open(transport);
+  auto ctl = with_module_check(Control::open(transport));
   if (!ctl)
     return reply.fail(ctl.error());
 

@@ -46,7 +46,7 @@ int InjectCommand::run(OutputFormat format, std::ostream &out, std::ostream &err
       return reply.usage(r.error().context);
     rules.push_back(*r);
   }
-  auto name = uringblk_name_from_path(device);
+  auto name = with_module_check(uringblk_name_from_path(device));
   if (!name)
     return reply.fail(name.error());
 

@@ -259,7 +259,7 @@ int PowerCommand::run(OutputFormat format, Transport transport, std::ostream &ou
   if (!index)
     return reply.fail(index.error());
 
-  auto ctl = Control::open(transport);
+  auto ctl = with_module_check(Control::open(transport));
   if (!ctl)
     return reply.fail(ctl.error());
 

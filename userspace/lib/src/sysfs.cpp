@@ -46,6 +46,18 @@ fs::path sysfs_root() {
   return fs::path("/sys");
 }
 
+Result<void> check_module(const fs::path &root, const fs::path &ctl) {
+  std::error_code ec;
+  const fs::path module = root / "module" / kModuleName;
+  if (fs::exists(ctl, ec) || fs::exists(module, ec))
+    return {};
+  const std::string name(kModuleName);
+  return Error::from_errno(ENOENT, "open",
+                           "the uringblk module is not loaded (no " + ctl.string() + ", no " +
+                               module.string() + "): load it with 'modprobe " + name +
+                               "' or 'insmod /path/to/" + name + ".ko'");
+}
+
 Result<void> check_uringblk(std::string_view name, const fs::path &root) {
   std::error_code ec;
   if (name.empty() || !fs::is_directory(root / "block" / name / "uringblk", ec))

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <linux/uringblk.h>
+
 #include <uringblk/result.hpp>
 
 namespace uringblk {
@@ -17,6 +19,16 @@ namespace uringblk {
 /// it, read with secure_getenv(), so that a setuid/setgid or file-capability program (secure
 /// execution, AT_SECURE) never honours it. Not for production use (docs/userspace.md).
 std::filesystem::path sysfs_root();
+
+/// The kernel module's name (/sys/module/uringblk_driver, modprobe uringblk_driver).
+inline constexpr std::string_view kModuleName = "uringblk_driver";
+
+/// ENOENT "the uringblk module is not loaded (...): load it with modprobe ... or insmod ..."
+/// when neither the control node `ctl` nor <root>/module/uringblk_driver exists: the one check
+/// and message of every tool and subcommand that needs the driver (call it when the driver
+/// cannot be reached, or before a listing that would otherwise be empty).
+Result<void> check_module(const std::filesystem::path &root = sysfs_root(),
+                          const std::filesystem::path &ctl = "/dev/" URINGBLK_CTL_NAME);
 
 /// ENODEV ("not a uringblk device") unless <root>/block/<name>/uringblk exists: the one check
 /// and message every tool and subcommand gives for a disk that is not a uringblk device.

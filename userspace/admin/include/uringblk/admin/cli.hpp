@@ -2,11 +2,14 @@
 // Argument handling of uringblk-admin (main.cpp only calls run()).
 #pragma once
 
+#include <cerrno>
 #include <iosfwd>
 #include <string>
 #include <string_view>
 
 #include <uringblk/admin/format.hpp>
+#include <uringblk/result.hpp>
+#include <uringblk/sysfs.hpp>
 
 namespace CLI {
 class App;
@@ -27,6 +30,16 @@ inline constexpr std::string_view kUsageFooter = "Run with --help for more infor
 inline constexpr std::string_view kExitStatusHelp =
     "Exit status: 0 success, 1 the command failed, 2 usage error (bad input; nothing was "
     "done), 130 interrupted.";
+
+/// r, or, when r failed with ENOENT (a device node or the control node is missing) and the
+/// module is not loaded, check_module()'s error, which says so and how to load it. Every
+/// subcommand that needs the driver opens it through this.
+template <class T> Result<T> with_module_check(Result<T> r) {
+  if (!r && r.error().value() == ENOENT)
+    if (auto m = check_module(); !m)
+      return m.error();
+  return r;
+}
 
 /// The device argument as a path: "/dev/uringblk0" and other paths are kept, "uringblk0"
 /// becomes "/dev/uringblk0", "0" becomes "/dev/uringblk0".

@@ -61,6 +61,7 @@ struct ubk_pl_rec {
 	u8 op;				/* URINGBLK_PL_OP_* */
 	bool pin;			/* durable change, logged without data */
 	bool multi;			/* the operation spans several blocks */
+	bool taken;			/* whole pages taken from the store */
 	bool marked;			/* mark: the last mark before it */
 	u64 mark;
 	struct page *old[];		/* page (pos >> PAGE_SHIFT) + i */
@@ -113,14 +114,50 @@ void ubk_pl_init(struct uringblk_dev *dev, bool on)
 	pl->on = on;
 }
 
+/*
+ * Is old[@i] a page ubk_store_take() took out of the store (one the change
+ * covers whole) rather than a copy? A reader may still copy from such a
+ * page: it is freed after a grace period.
+ */
+static bool ubk_pl_rec_took(const struct ubk_pl_rec *rec, u32 i)
+{
+	u64 start = ((rec->pos >> PAGE_SHIFT) + i) << PAGE_SHIFT;
+
+	return rec->taken && start >= rec->pos &&
+	       start + PAGE_SIZE <= rec->pos + rec->len;
+}
+
 static void ubk_pl_rec_free(struct ubk_pl_rec *rec)
 {
 	u32 i;
 
-	for (i = 0; i < rec->nr_pages; i++)
-		if (rec->old[i])
+	for (i = 0; i < rec->nr_pages; i++) {
+		if (!rec->old[i])
+			continue;
+		if (ubk_pl_rec_took(rec, i))
+			ubk_store_put_page_rcu(rec->old[i]);
+		else
 			__free_page(rec->old[i]);
+	}
 	kfree(rec);
+}
+
+/*
+ * Free @rec of a change that will not be applied: the pages it took go
+ * back to the store first. Caller holds rcu_read_lock().
+ */
+static void ubk_pl_rec_unmake(struct uringblk_dev *dev, struct ubk_pl_rec *rec)
+{
+	u64 first = rec->pos >> PAGE_SHIFT;
+	u32 i;
+
+	for (i = 0; i < rec->nr_pages; i++) {
+		if (rec->old[i] && ubk_pl_rec_took(rec, i)) {
+			ubk_store_untake(&dev->store, first + i, rec->old[i]);
+			rec->old[i] = NULL;
+		}
+	}
+	ubk_pl_rec_free(rec);
 }
 
 /* @may_sleep: process context, where a long list yields the CPU. */
@@ -136,10 +173,16 @@ static void ubk_pl_free_list(struct list_head *list, bool may_sleep)
 	}
 }
 
-/* One record for [@pos, @pos + @len); NULL when memory is short. */
+/*
+ * One record for [@pos, @pos + @len); NULL when memory is short. With
+ * @take (a discard, or a write-zeroes that unmaps) the pages the change
+ * covers whole are taken out of the store instead of copied: the change
+ * would free them anyway, so a large discard costs no copies and no memory,
+ * as without tracking. Caller holds rcu_read_lock().
+ */
 static struct ubk_pl_rec *ubk_pl_rec_make(struct uringblk_dev *dev, u64 pos,
 					  u32 len, u8 op, bool pin, bool multi,
-					  unsigned int sflags)
+					  bool take, unsigned int sflags)
 {
 	u64 first = pos >> PAGE_SHIFT;
 	u32 nr = pin ? 0 : (u32)(((pos + len - 1) >> PAGE_SHIFT) - first + 1);
@@ -157,12 +200,16 @@ static struct ubk_pl_rec *ubk_pl_rec_make(struct uringblk_dev *dev, u64 pos,
 	rec->op = op;
 	rec->pin = pin;
 	rec->multi = multi;
+	rec->taken = take;
 	for (i = 0; i < nr; i++) {
-		struct page *p = ubk_store_snapshot(&dev->store, first + i,
-						    sflags);
+		struct page *p;
 
+		if (ubk_pl_rec_took(rec, i))
+			p = ubk_store_take(&dev->store, first + i);
+		else
+			p = ubk_store_snapshot(&dev->store, first + i, sflags);
 		if (IS_ERR(p)) {
-			ubk_pl_rec_free(rec);
+			ubk_pl_rec_unmake(dev, rec);
 			return NULL;
 		}
 		rec->old[i] = p;
@@ -273,10 +320,14 @@ bool ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
 	struct ubk_cmd *cmd = blk_mq_rq_to_pdu(rq);
 	struct ubk_pl *pl = &dev->pl;
 	bool pin = req_op(rq) == REQ_OP_WRITE && (rq->cmd_flags & REQ_FUA);
+	/* The change frees the pages it covers whole: take, do not copy. */
+	bool take = req_op(rq) == REQ_OP_DISCARD ||
+		    (req_op(rq) == REQ_OP_WRITE_ZEROES &&
+		     !(rq->cmd_flags & REQ_NOUNMAP));
 	bool multi = len > (1U << dev->lbs_shift);
 	bool said_broken = false, said_cap = false, gone = false;
 	u8 op = ubk_pl_op(rq);
-	struct ubk_pl_rec *rec;
+	struct ubk_pl_rec *rec, *tmp;
 	LIST_HEAD(recs);
 	unsigned long flags;
 	u64 bytes = 0, nr = 0, seq, end = pos + len;
@@ -317,7 +368,8 @@ bool ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
 		u32 n = min_t(u64, end - pos,
 			      UBK_PL_CHUNK - (pos & (UBK_PL_CHUNK - 1)));
 
-		rec = ubk_pl_rec_make(dev, pos, n, op, pin, multi, sflags);
+		rec = ubk_pl_rec_make(dev, pos, n, op, pin, multi, take,
+				      sflags);
 		if (!rec)
 			break;
 		bytes += rec->bytes;
@@ -329,8 +381,10 @@ bool ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
 
 	spin_lock_irqsave(&pl->lock, flags);
 	if (pl->off) {
-		/* An armed cut fired on another queue meanwhile. */
-		list_splice_tail_init(&recs, &pl->dead);
+		/*
+		 * An armed cut fired on another queue meanwhile: the change is
+		 * not applied, and the pages it took go back (below).
+		 */
 		gone = true;
 		goto out;
 	}
@@ -375,6 +429,14 @@ bool ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
 		ubk_pl_drop_oldest(pl);
 out:
 	spin_unlock_irqrestore(&pl->lock, flags);
+	if (gone) {
+		rcu_read_lock();
+		list_for_each_entry_safe(rec, tmp, &recs, node) {
+			list_del(&rec->node);
+			ubk_pl_rec_unmake(dev, rec);
+		}
+		rcu_read_unlock();
+	}
 	if (said_broken)
 		pr_warn("%s: power-loss tracking broken: a change could not be logged (memory); power cuts are refused until power_loss is switched off and on\n",
 			dev->disk->disk_name);

@@ -435,6 +435,53 @@ static void ubk_free_page_rcu(struct rcu_head *head)
 	__free_page(container_of(head, struct page, rcu_head));
 }
 
+/* Free a page that a reader may still copy from, after a grace period. */
+void ubk_store_put_page_rcu(struct page *page)
+{
+	call_rcu(&page->rcu_head, ubk_free_page_rcu);
+}
+
+/*
+ * Take data page @idx out of the store for the power-loss log, instead of
+ * copying it: a discard or an unmapping write-zeroes that covers the page
+ * whole frees it anyway. The slot reads zeroes from now on and the caller
+ * owns the page, NULL if there was none. A reader that found the page
+ * before may still copy from it: the owner frees it with
+ * ubk_store_put_page_rcu(). Never sleeps, never allocates. Caller holds
+ * rcu_read_lock().
+ */
+struct page *ubk_store_take(struct ubk_store *s, u64 idx)
+{
+	struct page **leaf = ubk_leaf(s, idx);
+	struct page *page;
+
+	if (!leaf)
+		return NULL;
+	page = xchg(&leaf[idx & UBK_LEAF_MASK], NULL);
+	if (page)
+		this_cpu_dec(*s->pages);
+	return page;
+}
+
+/*
+ * Give back a page ubk_store_take() took: the request failed before it
+ * changed anything. A write or discard of the same range that raced with it
+ * may have filled or unpublished the slot meanwhile; it wins (either order
+ * was legal) and the page is freed. A leaf unpublished after the lookup
+ * frees the page with itself: its callback runs after this RCU read-side
+ * section. Caller holds rcu_read_lock().
+ */
+void ubk_store_untake(struct ubk_store *s, u64 idx, struct page *page)
+{
+	struct page **leaf = ubk_leaf(s, idx);
+
+	if (leaf && !cmpxchg(&leaf[idx & UBK_LEAF_MASK], NULL, page)) {
+		this_cpu_inc(*s->pages);
+		return;
+	}
+	ubk_store_put_page_rcu(page);
+}
+
 /* A whole unpublished leaf: free its pages and itself (softirq). */
 static void ubk_free_leaf_rcu(struct rcu_head *head)
 {

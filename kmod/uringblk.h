@@ -90,6 +90,9 @@ blk_status_t ubk_store_zero(struct ubk_store *s, u64 pos, u64 len,
 u64 ubk_store_mem_used(struct ubk_store *s);
 struct page *ubk_store_snapshot(struct ubk_store *s, u64 idx,
 				unsigned int flags);
+struct page *ubk_store_take(struct ubk_store *s, u64 idx);
+void ubk_store_untake(struct ubk_store *s, u64 idx, struct page *page);
+void ubk_store_put_page_rcu(struct page *page);
 
 /* ---- power-loss emulation (powerloss.c, docs/power-loss.md) ---- */
 

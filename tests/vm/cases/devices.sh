@@ -312,8 +312,9 @@ expect_eq "loader device 0 write_cache" "$(ubk_qattr write_cache uringblk0)" "wr
 expect_eq "loader device 1 serial" "$(ubk_attr serial uringblk1)" UBK00000001-two
 out=$("$LOADER" stop) || fail "uringblk-load stop: $out"
 ubk_absent "after uringblk-load stop"
-# Valid for the CLI, refused by the kernel (index beyond 63): start fails, nothing stays loaded.
-printf 'nr_devices=0\ndevice=capacity_mb=8\ndevice=capacity_mb=8,id=64\n' >$URINGBLK_CONF
+# Valid for the CLI, refused by the kernel (index 0, which the first line
+# took: EEXIST): start fails, nothing stays loaded.
+printf 'nr_devices=0\ndevice=capacity_mb=8\ndevice=capacity_mb=8,id=0\n' >$URINGBLK_CONF
 expect_fail "uringblk-load start with a device the kernel refuses" "create failed" "$LOADER" start
 ubk_absent "after a failed device= create"
 dmesg_clean

@@ -1,11 +1,11 @@
 #!/bin/bash
 # vm-kernels: 6.12
-# vm-run: --cpus 1 --icount 7
+# vm-run: --cpus 1 --icount 8
 # A discard with power-loss tracking on takes the pages it covers whole out
 # of the store into the undo log instead of copying them (docs/power-loss.md,
 # "Memory"): a change that frees pages anyway costs no copies and no memory,
-# so a 256 MiB discard (65,536 pages, one request) is bounded work inside
-# ->queue_rq(), as without tracking. The guest counts instructions (128 ns
+# so a 128 MiB discard (32,768 pages, one request) is bounded work inside
+# ->queue_rq(), as without tracking. The guest counts instructions (256 ns
 # of guest time each, as in free_big) and the soft-lockup watchdog is at
 # its shortest (2 s): with a copy of every page the discard's ->queue_rq()
 # did not yield for longer than that. Then:
@@ -19,7 +19,7 @@
 need_admin
 DEV=/dev/uringblk0
 MiB=$((1024 * 1024))
-LEN=$((256 * MiB))
+LEN=$((128 * MiB))
 sum() { dd if=$DEV iflag=direct bs=4M count=$((LEN / 4 / MiB)) status=none | sha1sum | cut -d' ' -f1; }
 zeroes() { [ "$(dd if=$DEV iflag=direct bs=4M count=$((LEN / 4 / MiB)) status=none | tr -d '\0' | wc -c)" = 0 ]; }
 
@@ -39,7 +39,7 @@ dmesg_mark
 blkdiscard -o 0 -l $LEN $DEV || fail "blkdiscard $DEV"
 sysctl -q kernel.watchdog_thresh=10
 dmesg_new | grep -E 'soft lockup' && fail "the tracked discard did not yield the CPU"
-pass "a tracked 256 MiB discard: no soft lockup"
+pass "a tracked 128 MiB discard: no soft lockup"
 expect_eq "power_loss_broken after the discard" "$(ubk_attr power_loss_broken)" 0
 expect_le "mem_used_bytes after the discard" "$(ubk_attr mem_used_bytes)" $((m0 - LEN))
 expect_ge "power_loss_bytes (the pages, taken)" "$(ubk_attr power_loss_bytes)" $LEN

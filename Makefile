@@ -97,7 +97,9 @@ check-debug: setup
 	$(MAKE) --no-print-directory kmod-debug userspace
 	cd $(BUILD)/cmake && ctest --output-on-failure -j 2 --timeout 2700 -L vm-debug
 
-demo: setup
+# make demo and make bench never boot the debug kernel: their set-up skips it.
+demo:
+	$(TOP)/scripts/setup.sh --no-debug
 	$(MAKE) --no-print-directory kmod-all userspace
 	$(TOP)/tests/vm/run -- $(TOP)/scripts/demo-guest.sh
 
@@ -110,7 +112,8 @@ KERNEL ?= 6.1
 REPS ?= 3
 RUNTIME ?= 3
 ICOUNT ?=
-bench: setup
+bench:
+	$(TOP)/scripts/setup.sh --no-debug
 	$(MAKE) --no-print-directory kmod-all userspace
 	st=0; recs=""; \
 	for k in $(KERNEL); do \

@@ -4,7 +4,9 @@
 # the debug kernel (scripts/build-debug-kernel.sh: built once per machine,
 # about 30 minutes on 2 cores when its cache is cold).
 #
-# Usage: scripts/setup.sh [--no-vm]
+# Usage: scripts/setup.sh [--no-vm] [--no-debug]
+#   --no-vm     packages and kernel headers only (no guest kernels)
+#   --no-debug  no debug kernel (make demo and make bench never boot it)
 # Writes build/kernels.env (KVER_6_1=..., KVER_6_12=..., KDEBUG_DIR=...,
 # URINGBLK_CACHE=...).
 set -euo pipefail
@@ -12,7 +14,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cache=${URINGBLK_CACHE:-/var/cache/uringblk}
 want_vm=1
-[ "${1:-}" = "--no-vm" ] && want_vm=0
+want_debug=1
+for arg in "$@"; do
+	case $arg in
+	--no-vm) want_vm=0 ;;
+	--no-debug) want_debug=0 ;;
+	*) echo "usage: scripts/setup.sh [--no-vm] [--no-debug]" >&2; exit 2 ;;
+	esac
+done
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -119,7 +128,9 @@ for v in "$kver61" "$kver612"; do
 done
 
 # The debug kernel (installs linux-source-6.12 and the build dependencies).
-kdebug=$(URINGBLK_CACHE=$cache "$here/scripts/build-debug-kernel.sh")
-"$here/tests/vm/mkinitramfs.sh" "$kdebug" "$(cat "$kdebug/release")"
-sed -i "s|^KDEBUG_DIR=.*|KDEBUG_DIR=$kdebug|" "$here/build/kernels.env"
+if [ $want_debug = 1 ]; then
+	kdebug=$(URINGBLK_CACHE=$cache "$here/scripts/build-debug-kernel.sh")
+	"$here/tests/vm/mkinitramfs.sh" "$kdebug" "$(cat "$kdebug/release")"
+	sed -i "s|^KDEBUG_DIR=.*|KDEBUG_DIR=$kdebug|" "$here/build/kernels.env"
+fi
 log "ready"

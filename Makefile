@@ -7,15 +7,17 @@
 #   make kmod-debug build the module for the debug kernel (KASAN, lockdep, ...)
 #   make userspace  build the C++ userspace with CMake into build/cmake
 #   make check      set-up + build + every test (unit and VM, both kernels;
-#                   the debug-kernel subset, empty for now), then the performance gate
+#                   on the debug kernel the cases of VM_DEBUG_CHECK_CASES in
+#                   tests/vm/CMakeLists.txt), then the performance gate
 #   make check-debug  set-up + build + every VM case on the debug kernel
 #   make bench      set-up + build + uringblk vs brd vs null_blk (fio and
 #                   uringblk-bench), report in build/bench/report.{json,md,svg}
 #                   [KERNEL=6.1|6.12] [REPS=3]
 #   make perf-gate  short measurement vs the floors of bench/gate.json
-#   make torture    set-up + build + the torture test in a VM (issue #22)
+#   make torture    set-up + build + the torture test in a VM
 #                   [DURATION=120] [SEED=22] [KERNEL=6.12|6.1|debug]
-#   make demo       set-up + build + boot a VM, load the module, show it working
+#   make demo       set-up (no debug kernel) + build + boot a VM, load the
+#                   module, show it working
 #   make setup      install packages, kernels and initramfs (idempotent)
 #   make install    install module, tools, library, udev/systemd files, man
 #                   pages (PREFIX=/usr/local, DESTDIR=; packaging/install.mk)

@@ -55,7 +55,7 @@ base_pkgs=(build-essential make cmake pkg-config git ca-certificates
 	linux-headers-amd64 kmod xz-utils cpio busybox-static
 	qemu-system-x86 liburing-dev nlohmann-json3-dev catch2 libcli11-dev
 	fio e2fsprogs xfsprogs sqlite3 util-linux fdisk bc rsync zstd dkms dh-dkms debhelper udev systemd
-	python3)
+	python3 man-db)
 install_pkgs "${base_pkgs[@]}"
 
 # Resolve the two supported kernel series from the package lists: the newest

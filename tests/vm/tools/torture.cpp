@@ -249,6 +249,10 @@ struct Dev {
 	std::atomic<std::uint64_t> epoch{0};	// bumped when tracking was switched
 	std::atomic<std::uint32_t> inj_cur{0}, inj_ever{0};
 	std::atomic<std::uint64_t> inj_clears{0};
+	// Held across a rule change and its model update: a clear (or an
+	// inject reset) that zeroes inj_cur between an add's model update and
+	// its kernel write would leave a live rule the model does not know.
+	std::mutex inj_mu;
 	std::atomic<bool> write_through{false};
 
 	std::mutex cut_mu;
@@ -1045,13 +1049,18 @@ public:
 			if (devs.empty() || stopping())
 				continue;
 			Dev &d = *devs[rnd(devs.size())];
+			std::unique_lock inj_lock(d.inj_mu);
 			if (chance(0.25)) {
+				// Requests across the clear may meet any rule ever set
+				// (inj_clears moves); after it, none.
+				d.inj_clears++;
 				auto r = uringblk::inject_clear(d.name);
+				d.inj_clears++;
+				d.inj_cur = 0;
+				inj_lock.unlock();
 				record(cat("clear ", d.name), r ? 0 : -r.error().value());
 				if (!r && !gone(d, r.error().value()))
 					fail(cat("inject clear ", d.name, ": ", r.error().message()));
-				d.inj_clears++;
-				d.inj_cur = 0;
 				clears_++;
 				continue;
 			}
@@ -1061,6 +1070,7 @@ public:
 			d.inj_ever |= bit;
 			std::string line = uringblk::format_inject_rule(rule).value();
 			auto r = uringblk::inject_add(d.name, rule);
+			inj_lock.unlock();
 			record(cat("add ", d.name, " ", line), r ? 0 : -r.error().value());
 			if (r)
 				rules_++;
@@ -1396,6 +1406,7 @@ private:
 			return;
 		Dev &d = *v[rnd(v.size())];
 		uringblk::SetParams s{};
+		std::unique_lock<std::mutex> inj_lock;	// an inject reset: Dev::inj_mu
 		const auto &kinds = sh_.o.set_params;
 		const std::string &kind = kinds[rnd(kinds.size())];
 		if (kind == "none")
@@ -1421,10 +1432,15 @@ private:
 		} else {
 			s.mask = URINGBLK_SET_INJECT_RESET;
 			what = "inject reset";
+			inj_lock = std::unique_lock(d.inj_mu);
 			d.inj_clears++;
-			d.inj_cur = 0;
 		}
 		auto r = ctl_.set_params(d.id, s);
+		if (inj_lock.owns_lock()) {
+			d.inj_clears++;
+			d.inj_cur = 0;
+			inj_lock.unlock();
+		}
 		record(cat("set_params ", d.name, " ", what), r ? 0 : -r.error().value());
 		if (s.mask == URINGBLK_SET_WRITE_CACHE && s.write_cache == 0 && !r) {
 			d.write_through = false;

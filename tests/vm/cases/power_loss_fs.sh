@@ -74,7 +74,10 @@ done
 # Negative control: without barriers, fsync is not durable.
 ubk_load power_loss=1 capacity_mb=512
 mkfs.ext4 -q -F /dev/uringblk0
-mount -o nobarrier /dev/uringblk0 "$MNT"
+# noinit_itable: ext4's lazy inode-table initialisation issues a FLUSH on its
+# first run whatever nobarrier says (ext4_run_li_request()), and when that
+# came after the workload the cut lost nothing (a 6.12 CI run).
+mount -o nobarrier,noinit_itable /dev/uringblk0 "$MNT"
 rm -f /tmp/state.json
 # With nobarrier no fsync sends a FLUSH, so nothing written since the
 # mount is durable: a run of the workload in which every new file is
@@ -87,7 +90,7 @@ python3 "$FC" work "$MNT/w" /tmp/state.json 7 60 1.0 >/tmp/work.log 2>&1 ||
 n=$(python3 -c 'import json; print(len(json.load(open("/tmp/state.json"))["durable"]))')
 expect_ge "control: files fsync'ed" "$n" 8
 flushes=$(ubk_attr flush_ops)
-if crash ext4 all "" nobarrier && python3 "$FC" verify "$MNT/w" /tmp/state.json; then
+if crash ext4 all "" nobarrier,noinit_itable && python3 "$FC" verify "$MNT/w" /tmp/state.json; then
 	fail "ext4 -o nobarrier: nothing lost by a power cut: the checks cannot fail"
 fi
 pass "control: ext4 -o nobarrier loses fsync'ed data or its consistency at a power cut (flush_ops $flushes)"

@@ -98,7 +98,8 @@ static __always_inline blk_status_t ubk_execute(struct uringblk_dev *dev,
 		if (unlikely(READ_ONCE(dev->pl.on)) &&
 		    ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq), sflags))
 			return BLK_STS_IOERR;
-		return ubk_store_zero(&dev->store, pos, blk_rq_bytes(rq), true);
+		return ubk_store_zero(&dev->store, pos, blk_rq_bytes(rq),
+				      ubk_rq_unmaps(rq));
 	case REQ_OP_WRITE_ZEROES:
 		if (!dev->write_zeroes)
 			return BLK_STS_NOTSUPP;
@@ -106,7 +107,7 @@ static __always_inline blk_status_t ubk_execute(struct uringblk_dev *dev,
 		    ubk_pl_record(dev, rq, pos, blk_rq_bytes(rq), sflags))
 			return BLK_STS_IOERR;
 		return ubk_store_zero(&dev->store, pos, blk_rq_bytes(rq),
-				      !(rq->cmd_flags & REQ_NOUNMAP));
+				      ubk_rq_unmaps(rq));
 	default:
 		return BLK_STS_NOTSUPP;
 	}

@@ -321,9 +321,7 @@ bool ubk_pl_record(struct uringblk_dev *dev, struct request *rq, u64 pos,
 	struct ubk_pl *pl = &dev->pl;
 	bool pin = req_op(rq) == REQ_OP_WRITE && (rq->cmd_flags & REQ_FUA);
 	/* The change frees the pages it covers whole: take, do not copy. */
-	bool take = req_op(rq) == REQ_OP_DISCARD ||
-		    (req_op(rq) == REQ_OP_WRITE_ZEROES &&
-		     !(rq->cmd_flags & REQ_NOUNMAP));
+	bool take = ubk_rq_unmaps(rq);
 	bool multi = len > (1U << dev->lbs_shift);
 	bool said_broken = false, said_cap = false, gone = false;
 	u8 op = ubk_pl_op(rq);

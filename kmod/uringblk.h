@@ -94,6 +94,18 @@ struct page *ubk_store_take(struct ubk_store *s, u64 idx);
 void ubk_store_untake(struct ubk_store *s, u64 idx, struct page *page);
 void ubk_store_put_page_rcu(struct page *page);
 
+/*
+ * Does @rq (a discard or a write-zeroes) free the store pages it covers
+ * whole? The store applies it so (ubk_store_zero()), and the power-loss log
+ * takes those pages instead of copying them.
+ */
+static inline bool ubk_rq_unmaps(const struct request *rq)
+{
+	return req_op(rq) == REQ_OP_DISCARD ||
+	       (req_op(rq) == REQ_OP_WRITE_ZEROES &&
+		!(rq->cmd_flags & REQ_NOUNMAP));
+}
+
 /* ---- power-loss emulation (powerloss.c, docs/power-loss.md) ---- */
 
 enum ubk_pl_mode {
